@@ -1,0 +1,46 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Module layout and import direction: ../shared/docs/DESIGN.md ("Modules").
+// Parsers (PickleReader, ONNXReader, FileFormats) see nothing above Tensors and ByteIO;
+// only Runtime sees both the graph and the kernels.
+let package = Package(
+    name: "StyleGAN",
+    products: [
+        .library(name: "StyleGAN", targets: ["StyleGAN"]),
+        .executable(name: "stylegan", targets: ["stylegan"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System C libraries; each shim header turns the macros Swift cannot import into functions.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "CProtobufC", pkgConfig: "libprotobuf-c", providers: [.apt(["libprotobuf-c-dev"])]),
+
+        .target(name: "Tensors"),
+        .target(name: "ByteIO", dependencies: ["Tensors", "CZlib"]),
+        .target(name: "LayerGraph", dependencies: ["Tensors"]),
+        .target(name: "PickleReader", dependencies: ["Tensors", "ByteIO"]),
+        .target(name: "ONNXReader", dependencies: ["Tensors", "ByteIO", "CProtobufC"]),
+        .target(name: "Importers", dependencies: ["LayerGraph", "PickleReader", "ONNXReader"]),
+        .target(name: "ModelFormat", dependencies: ["LayerGraph", "ByteIO"]),
+        .target(name: "Kernels", dependencies: ["Tensors"]),
+        .target(name: "Runtime", dependencies: ["LayerGraph", "Kernels", "ModelFormat"]),
+        .target(name: "FileFormats", dependencies: ["Tensors", "ByteIO", "CZlib", "CHDF5"]),
+        .target(name: "StyleGAN", dependencies: ["Importers", "ModelFormat", "Runtime", "FileFormats"]),
+        .executableTarget(name: "stylegan", dependencies: [
+            "StyleGAN", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // Test targets: one per module plus end-to-end command-line tests.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
+        .testTarget(name: "ByteIOTests", dependencies: ["ByteIO", "TestSupport"]),
+        .testTarget(name: "FileFormatsTests", dependencies: ["FileFormats", "TestSupport"]),
+        
+        .testTarget(name: "CLITests", dependencies: ["stylegan", "TestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

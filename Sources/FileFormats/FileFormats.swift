@@ -1,0 +1,1 @@
+// NPY/NPZ, HDF5 and PNG.

@@ -1,0 +1,1 @@
+// The `Importers` module: see ../shared/docs/DESIGN.md. Filled in by its issue.

@@ -1,0 +1,1 @@
+// The `ModelFormat` module: see ../shared/docs/DESIGN.md. Filled in by its issue.
