@@ -40,6 +40,7 @@ let package = Package(
         .testTarget(name: "ByteIOTests", dependencies: ["ByteIO", "TestSupport"]),
         .testTarget(name: "FileFormatsTests", dependencies: ["FileFormats", "TestSupport"]),
         
+        .testTarget(name: "PickleReaderTests", dependencies: ["PickleReader", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["stylegan", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
