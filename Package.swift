@@ -41,6 +41,7 @@ let package = Package(
         .testTarget(name: "FileFormatsTests", dependencies: ["FileFormats", "TestSupport"]),
         
         .testTarget(name: "PickleReaderTests", dependencies: ["PickleReader", "TestSupport"]),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Importers", "FileFormats", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["stylegan", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -4,7 +4,7 @@
 /// copy-on-write: `withUnsafeMutableBytes` copies first unless this tensor is the only owner.
 public struct Tensor: Sendable {
     public let dtype: DType
-    public let shape: Shape
+    public private(set) var shape: Shape
     private var storage: SharedBytes
     private var byteOffset: Int
 
@@ -39,6 +39,9 @@ public struct Tensor: Sendable {
     }
 
     public var byteCount: Int { shape.count * dtype.byteSize }
+
+    /// Caller guarantees an equal element count.
+    mutating func reshape(to newShape: Shape) { shape = newShape }
 
     /// Borrowed access to the elements; the view must not escape `body`.
     public func withView<R, E: Error>(_ body: (TensorView) throws(E) -> R) throws(E) -> R {

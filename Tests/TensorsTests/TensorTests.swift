@@ -58,3 +58,23 @@ import Tensors
         #expect(throws: TensorError.self) { try Tensor(.f32, shape: Shape([3]), floats: [1, 2]) }
     }
 }
+
+@Suite struct LayoutTests {
+    /// Expected values written out by hand from NumPy's definition of transpose and [::-1].
+    @Test func permuteAndFlip() throws {
+        let t = try Tensor(.f32, shape: Shape([2, 3]), floats: [0, 1, 2, 3, 4, 5])
+        #expect(t.permuted([1, 0]).floats() == [0, 3, 1, 4, 2, 5])
+        #expect(t.permuted([1, 0]).shape.dims == [3, 2])
+        #expect(t.permuted([0, 1], reversing: [1]).floats() == [2, 1, 0, 5, 4, 3])
+        #expect(t.permuted([1, 0], reversing: [0]).floats() == [3, 0, 4, 1, 5, 2])
+        // [kh, kw, I, O] = [2, 2, 1, 2] → flipped spatially, transposed to [O, I, kh, kw].
+        let w = try Tensor(.f32, shape: Shape([2, 2, 1, 2]), floats: [0, 1, 2, 3, 4, 5, 6, 7])
+        #expect(w.permuted([3, 2, 0, 1], reversing: [0, 1]).floats() == [6, 4, 2, 0, 7, 5, 3, 1])
+    }
+
+    @Test func reshapeKeepsCount() throws {
+        let t = try Tensor(.f16, shape: Shape([1, 4]), floats: [1, 2, 3, 4])
+        #expect(try t.reshaped([2, 2]).shape.dims == [2, 2])
+        #expect(throws: TensorError.self) { try t.reshaped([3]) }
+    }
+}
