@@ -104,7 +104,7 @@ struct TorchStyleGAN2Importer {
                     throw .unsupported("\(at): synthesis layer settings differ from StyleGAN2's (activation, noise, padding or gain)")
                 }
                 let clamp = m.attributes["conv_clamp"]?.double.map(Float.init)
-                guard clamp == config.convClamp else { throw .unsupported("\(at): conv_clamp \(clamp.map(String.init) ?? "None") differs between layers") }
+                guard clamp == config.convClamp else { throw .unsupported("\(at): conv_clamp \(clamp.map { "\($0)" } ?? "None") differs between layers") }
             case "ToRGBLayer":
                 guard let w = builder.expectedShapes["\(path).weight"], near(m.attributes["weight_gain"]?.double, 1 / Float(w[1]).squareRoot()) else {
                     throw .unsupported("\(at): ToRGB weight gain differs from 1/√channels")
