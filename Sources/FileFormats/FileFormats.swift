@@ -1,1 +1,0 @@
-// NPY/NPZ, HDF5 and PNG.
