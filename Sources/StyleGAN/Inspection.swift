@@ -14,6 +14,30 @@ public struct Inspection: Sendable, Encodable {
         public var conv_clamp: Float?
         public var fp16_resolutions: [Int]
         public var resample_filter: [Float]
+
+        enum CodingKeys: String, CodingKey {
+            case z_dim, w_dim, c_dim, num_ws, resolution, img_channels, architecture, mapping_layers
+            case mapping_lr_multiplier, parameters, channels, conv_clamp, fp16_resolutions, resample_filter
+        }
+
+        /// Absent values are written as `null` (the documented JSON keys are always present).
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(z_dim, forKey: .z_dim)
+            try c.encode(w_dim, forKey: .w_dim)
+            try c.encode(c_dim, forKey: .c_dim)
+            try c.encode(num_ws, forKey: .num_ws)
+            try c.encode(resolution, forKey: .resolution)
+            try c.encode(img_channels, forKey: .img_channels)
+            try c.encode(architecture, forKey: .architecture)
+            try c.encode(mapping_layers, forKey: .mapping_layers)
+            try c.encode(mapping_lr_multiplier, forKey: .mapping_lr_multiplier)
+            try c.encode(parameters, forKey: .parameters)
+            try c.encode(channels, forKey: .channels)
+            try c.encode(conv_clamp, forKey: .conv_clamp)
+            try c.encode(fp16_resolutions, forKey: .fp16_resolutions)
+            try c.encode(resample_filter, forKey: .resample_filter)
+        }
     }
 
     public struct TensorRow: Sendable, Encodable {
@@ -37,6 +61,25 @@ public struct Inspection: Sendable, Encodable {
     public var tensors: [TensorRow]
     public var ignored: [String]
     public var provenance: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case file, sha256, size, format, format_version, network, family, generator, tensors, ignored, provenance
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(file, forKey: .file)
+        try c.encode(sha256, forKey: .sha256)
+        try c.encode(size, forKey: .size)
+        try c.encode(format, forKey: .format)
+        try c.encode(format_version, forKey: .format_version)
+        try c.encode(network, forKey: .network)
+        try c.encode(family, forKey: .family)
+        try c.encode(generator, forKey: .generator)
+        try c.encode(tensors, forKey: .tensors)
+        try c.encode(ignored, forKey: .ignored)
+        try c.encode(provenance, forKey: .provenance)
+    }
 
     public init(file: String, sha256: String, size: Int, model: ImportedModel) {
         let g = model.graph.config

@@ -1,0 +1,118 @@
+import Tensors
+
+/// The exec-free pickle virtual machine (protocols 0–5). One run reads one pickle, from its
+/// first opcode to STOP, and returns the inert value tree. Iterative: nesting lives in `stack`
+/// and `marks`, never in native recursion.
+struct PickleMachine {
+    typealias PersistentLoad = (PickleValue, Int) throws(PickleError) -> PickleValue
+
+    var input: PickleInput
+    let context: PickleContext
+    /// Resolves persistent ids (torch storages); nil makes PERSID/BINPERSID an error.
+    var persistentLoad: PersistentLoad?
+    var stack: [PickleValue] = []
+    /// Stack heights at each open MARK.
+    var marks: [Int] = []
+    /// The memo: dense for the indices MEMOIZE and pickle.dump use (0, 1, 2, ...), a dictionary
+    /// for any other index a PUT names.
+    var memo: [PickleValue?] = []
+    var sparseMemo: [Int: PickleValue] = [:]
+    /// Distinct indices set (Python's `len(memo)`, the index MEMOIZE uses).
+    var memoCount = 0
+    var proto = 0
+    /// Offset of the opcode being executed, for errors.
+    var opOffset = 0
+
+    init(_ source: SharedBytes, range: Range<Int>, context: PickleContext, persistentLoad: PersistentLoad? = nil) throws(PickleError) {
+        input = try PickleInput(source, range: range)
+        self.context = context
+        self.persistentLoad = persistentLoad
+    }
+
+    var limits: PickleLimits { context.limits }
+    var source: SharedBytes { input.source }
+
+    // MARK: stack
+
+    func fail(_ kind: PickleError.Kind, _ message: String) -> PickleError {
+        PickleError(kind, offset: opOffset, message)
+    }
+
+    func fail(_ message: String) -> PickleError { fail(.malformed, message) }
+
+    mutating func push(_ v: PickleValue) throws(PickleError) {
+        guard stack.count < limits.maxStackDepth else {
+            throw fail(.limit, "more than \(limits.maxStackDepth) values on the stack (PickleLimits.maxStackDepth)")
+        }
+        try checkDepth(v)
+        stack.append(v)
+    }
+
+    /// Values of the current mark level (those above the innermost MARK).
+    var levelCount: Int { stack.count - (marks.last ?? 0) }
+
+    mutating func pop(_ op: String) throws(PickleError) -> PickleValue {
+        guard levelCount > 0 else { throw fail("stack underflow in \(op)") }
+        return stack.removeLast()
+    }
+
+    func top(_ op: String) throws(PickleError) -> PickleValue {
+        guard levelCount > 0 else { throw fail("stack underflow in \(op)") }
+        return stack[stack.count - 1]
+    }
+
+    mutating func replaceTop(_ v: PickleValue) { stack[stack.count - 1] = v }
+
+    /// Pops everything above the innermost MARK, and the mark.
+    mutating func popMark(_ op: String) throws(PickleError) -> [PickleValue] {
+        guard let m = marks.popLast() else { throw fail("\(op) without a MARK") }
+        let items = Array(stack[m...])
+        stack.removeSubrange(m...)
+        return items
+    }
+
+    // MARK: memo
+
+    mutating func memoize(_ index: Int) throws(PickleError) {
+        let v = try top("memo store")
+        let isNew = index < memo.count ? memo[index] == nil : sparseMemo[index] == nil
+        if isNew {
+            guard memoCount < limits.maxMemoEntries else {
+                throw fail(.limit, "more than \(limits.maxMemoEntries) memo entries (PickleLimits.maxMemoEntries)")
+            }
+            memoCount += 1
+        }
+        if index < memo.count {
+            memo[index] = v
+        } else if index == memo.count {
+            memo.append(v)
+            while let next = sparseMemo.removeValue(forKey: memo.count) { memo.append(next) }  // rare
+        } else {
+            sparseMemo[index] = v
+        }
+    }
+
+    func memoGet(_ index: Int) throws(PickleError) -> PickleValue {
+        if index < memo.count, let v = memo[index] { return v }
+        if let v = sparseMemo[index] { return v }
+        throw fail("memo index \(index) was never set")
+    }
+
+    // MARK: run
+
+    /// Runs to STOP. The input is left just after STOP.
+    mutating func run() throws(PickleError) -> PickleValue {
+        while true {
+            opOffset = input.offset
+            let op = try input.byte()
+            if op == Opcode.stop {
+                let v = try pop("STOP")
+                guard stack.isEmpty, marks.isEmpty else {
+                    throw fail("STOP leaves \(stack.count) values and \(marks.count) marks behind")
+                }
+                return v
+            }
+            try step(op)
+        }
+    }
+}

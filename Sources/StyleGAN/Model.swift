@@ -1,0 +1,113 @@
+import ByteIO
+import PickleReader
+
+/// A generator loaded from a file, ready to run.
+///
+/// ```swift
+/// let model = try Model.load(path: "ffhq.pkl")
+/// let z = Latents.z(seed: 42, zDim: model.config.zDim)
+/// let ws = try model.generator.map(z: z, count: 1, truncation: Truncation(psi: 0.7))
+/// let image = try model.generator.synthesize(ws: ws, noise: .const)
+/// try PNG.write(try Image(generatorOutput: image.tensor()), to: "seed0042.png")
+/// ```
+public struct Model: Sendable {
+    public let path: String
+    public let imported: ImportedModel
+    public let generator: Generator
+
+    public var config: GeneratorConfig { imported.graph.config }
+
+    /// Loads `path` (an NVlabs `.pkl`), importing `network` (default `Gs` / `G_ema`).
+    public static func load(path: String, network: String? = nil) throws -> Model {
+        let imported = try ModelFile.importModel(path: path, network: network)
+        return Model(path: path, imported: imported, generator: try Generator(graph: imported.graph))
+    }
+}
+
+/// Recognises a model file by its content and imports it.
+public enum ModelFile {
+    public enum Kind: Sendable {
+        case pickle, zip, sgan, onnx
+    }
+
+    public static func kind(of bytes: SharedBytes, path: String) throws -> Kind {
+        let head = bytes.copyBytes(0..<min(8, bytes.count))
+        if head.starts(with: [0x50, 0x4b, 0x03, 0x04]) || head.starts(with: [0x50, 0x4b, 0x05, 0x06]) { return .zip }
+        if head.starts(with: Array("SGAN".utf8)) { return .sgan }
+        if path.hasSuffix(".onnx") { return .onnx }
+        // Protocol 2+ pickles start with PROTO (0x80); older ones with an opcode such as '(' or '}'.
+        if let first = head.first, first == 0x80 || path.hasSuffix(".pkl") || path.hasSuffix(".pickle") { return .pickle }
+        throw ModelFileError.unrecognised(path: path)
+    }
+
+    public static func importModel(path: String, network: String?) throws -> ImportedModel {
+        let bytes = try FileBytes.map(path: path)
+        switch try kind(of: bytes, path: path) {
+        case .pickle:
+            return try NVlabsPickle.importModel(try Pickle.load(bytes), network: network)
+        case .zip:
+            throw ModelFileError.notAGenerator(path: path, "a torch zip checkpoint; `stylegan inspect` lists its tensors, importing non-NVlabs layouts is not supported yet")
+        case .sgan:
+            throw ModelFileError.notYet(path: path, "the .sgan format")
+        case .onnx:
+            throw ModelFileError.notYet(path: path, "ONNX import")
+        }
+    }
+
+    /// SHA-256 of a whole file, hex.
+    public static func sha256(_ bytes: SharedBytes) -> String {
+        bytes.withUnsafeBytes { SHA256.hex($0) }
+    }
+}
+
+public enum ModelFileError: Error, CustomStringConvertible {
+    case unrecognised(path: String)
+    case notAGenerator(path: String, String)
+    case notYet(path: String, String)
+
+    public var description: String {
+        switch self {
+        case .unrecognised(let p): "\(p): not a model file this tool reads (.pkl, .pt, .onnx, .sgan)"
+        case let .notAGenerator(p, m): "\(p): \(m)"
+        case let .notYet(p, what): "\(p): \(what) is not supported yet"
+        }
+    }
+}
+
+extension ModelFile {
+    /// Everything `stylegan inspect` shows: a generator summary for model files, the tensor
+    /// list for plain torch checkpoints.
+    public static func inspect(path: String, network: String?) throws -> Inspection {
+        let bytes = try FileBytes.map(path: path)
+        let hash = sha256(bytes)
+        switch try kind(of: bytes, path: path) {
+        case .zip:
+            let root = try TorchCheckpoint.load(bytes, name: path)
+            return Inspection(file: path, sha256: hash, size: bytes.count, format: .torchZip,
+                              tensors: tensors(in: root),
+                              note: "torch zip checkpoint: tensors listed; importing non-NVlabs layouts is not supported yet")
+        default:
+            let model = try importModel(path: path, network: network)
+            return Inspection(file: path, sha256: hash, size: bytes.count, model: model)
+        }
+    }
+
+    /// Every tensor reachable from `root` with its path (dict keys, list indices, object
+    /// attributes), depth first, bounded.
+    static func tensors(in root: PickleValue) -> [(String, Tensor)] {
+        var out: [(String, Tensor)] = []
+        var work: [(PickleNode, Int)] = [(PickleNode(root), 0)]
+        var visited = 0
+        while let (node, depth) = work.popLast(), visited < 1_000_000 {
+            visited += 1
+            if let t = try? node.tensor() { out.append((node.path, t)); continue }
+            guard depth < 64 else { continue }
+            if let entries = try? node.entries() {
+                work += entries.reversed().map { ($0.value, depth + 1) }
+            } else if let items = try? node.elements() {
+                work += items.reversed().map { ($0, depth + 1) }
+            }
+        }
+        return out
+    }
+}

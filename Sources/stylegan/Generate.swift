@@ -1,0 +1,98 @@
+import ArgumentParser
+import Foundation
+import StyleGAN
+
+struct Generate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Generate images from seeds or latents, with truncation, labels and noise control.",
+        discussion: """
+            Seeds give the same z as NVlabs' generate.py (np.random.RandomState(seed).randn). \
+            Writes seed%04d.png per seed (img%04d.png per row of --latents) into --outdir, \
+            optionally a grid, the raw float32 output and the W used.
+            """)
+
+    @OptionGroup var source: ModelOptions
+    @Option(help: "Seeds, e.g. 0-7,12.") var seeds: String?
+    @Option(help: "Latents z as .npy [N, z_dim] (float32 or float64).") var latents: String?
+    @Option(help: "Labels as .npy [N, c_dim] for conditional models.") var labels: String?
+    @Option(name: .customLong("class"), help: "Class index for conditional models (one-hot label).") var classIndex: Int?
+    @OptionGroup var truncation: TruncationOptions
+    @OptionGroup var noise: NoiseOptions
+    @Option(help: "Folder for the PNGs.") var outdir: String = "out"
+    @Option(help: "Also write all images as one near-square grid PNG.") var grid: String?
+    @Option(help: "Write the float32 NCHW output [N, C, H, W] before uint8 conversion (.npy).") var raw: String?
+    @Option(help: "Write the W actually synthesised [N, num_ws, w_dim] (.npy).") var wsOut: String?
+    @Option(help: "Images per forward pass.") var batch: Int = 1
+
+    func run() throws {
+        try reporting {
+            guard (seeds == nil) != (latents == nil) else { throw CLIError("give exactly one of --seeds and --latents") }
+            guard batch >= 1 else { throw CLIError("--batch must be ≥ 1") }
+            let t = try truncation.truncation()
+            let model = try source.load()
+            let c = model.config
+            let (z, names) = try latentRows(zDim: c.zDim)
+            let n = names.count
+            let labelRows = try LabelOptions.rows(labels: labels, classIndex: classIndex, count: n, cDim: c.cDim)
+            try prepareOutputDirectory(outdir)
+            for path in [grid, raw, wsOut].compactMap({ $0 }) { try checkWritable(file: path) }
+
+            var images: [Image] = []
+            var rawData: [Float] = []
+            var wsData: [Float] = []
+            var imageDims: [Int] = []
+            for start in stride(from: 0, to: n, by: batch) {
+                let end = min(n, start + batch)
+                let ws = try model.generator.map(z: Array(z[(start * c.zDim)..<(end * c.zDim)]),
+                                                 labels: Array(labelRows[(start * c.cDim)..<(end * c.cDim)]),
+                                                 count: end - start, truncation: t)
+                let out = try model.generator.synthesize(ws: ws, noise: noise.mode)
+                imageDims = Array(out.dims.dropFirst())
+                if raw != nil { rawData += out.data }
+                if wsOut != nil { wsData += ws.data }
+                let batchImages = try Images.from(out)
+                for (i, image) in batchImages.enumerated() {
+                    try PNG.write(image, to: "\(outdir)/\(names[start + i])")
+                }
+                if grid != nil { images += batchImages }
+                Progress.update("generating", end, of: n)
+            }
+            if let grid { try PNG.write(try ImageGrid.make(images), to: grid) }
+            if let raw { try NPY.write(try Tensor(.f32, shape: Shape([n] + imageDims), floats: rawData), to: raw) }
+            if let wsOut { try NPY.write(try Tensor(.f32, shape: Shape([n, c.numWs, c.wDim]), floats: wsData), to: wsOut) }
+            print("wrote \(n) image(s) to \(outdir)" + (grid.map { " and the grid \($0)" } ?? ""))
+        }
+    }
+
+    /// z for every image and its file name.
+    func latentRows(zDim: Int) throws -> ([Float], [String]) {
+        if let seeds {
+            let list = try parseSeeds(seeds)
+            return (list.flatMap { Latents.z(seed: $0, zDim: zDim) }, list.map { String(format: "seed%04d.png", $0) })
+        }
+        let z = try NPY.read(path: latents!)
+        guard z.shape.rank == 2, z.shape.dims[1] == zDim else {
+            throw CLIError("\(latents!): latents have shape \(z.shape), the model takes [N, \(zDim)]")
+        }
+        return (z.floats(), (0..<z.shape.dims[0]).map { String(format: "img%04d.png", $0) })
+    }
+}
+
+enum LabelOptions {
+    /// Label rows [N, c_dim] from a file or a class index; an error where the model disagrees.
+    static func rows(labels: String?, classIndex: Int?, count n: Int, cDim: Int) throws -> [Float] {
+        if labels != nil && classIndex != nil { throw CLIError("give at most one of --labels and --class") }
+        if cDim == 0 {
+            if labels != nil || classIndex != nil { throw CLIError("the model is unconditional (c_dim 0): it takes no labels or --class") }
+            return []
+        }
+        if let classIndex {
+            guard (0..<cDim).contains(classIndex) else { throw CLIError("--class \(classIndex) is out of range: the model has \(cDim) classes (0...\(cDim - 1))") }
+            return Array([[Float]](repeating: Latents.oneHot(classIndex, classes: cDim), count: n).joined())
+        }
+        guard let labels else { throw CLIError("the model is conditional (c_dim \(cDim)): give --class K or --labels c.npy") }
+        let c = try NPY.read(path: labels)
+        guard c.shape.dims == [n, cDim] else { throw CLIError("\(labels): labels have shape \(c.shape), expected [\(n), \(cDim)]") }
+        return c.floats()
+    }
+}

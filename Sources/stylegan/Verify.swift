@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import StyleGAN
+
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check a model against official golden outputs (--golden FILE.h5) or another model (--against).",
+        discussion: """
+            Runs the golden file's latents z (and labels c) through our runtime and compares every \
+            dataset named for its settings: ws_psi<d>[_cut<K>], img_<const|none>_psi<d>[_cut<K>], \
+            img_mixed_const (from ws_mixed) and act/<layer> (layer by layer). Exit code 1 when any \
+            max |err| is above the tolerance, tol × max(1, max |golden|).
+            """)
+
+    @OptionGroup var source: ModelOptions
+    @Option(help: "HDF5 golden file written by the official code.") var golden: String?
+    @Option(help: "Another model to compare against (arrives with the .sgan format).") var against: String?
+    @Option(help: "Tolerance factor (default 1e-4).") var tolerance: Float = 1e-4
+    @Option(help: "Write our own activations (HDF5, act/<layer>) for the golden latents.") var dump: String?
+
+    func run() throws {
+        try reporting {
+            if against != nil { throw CLIError("verify --against arrives with the .sgan format; use --golden") }
+            guard let golden else { throw CLIError("give --golden FILE.h5") }
+            if let dump { try checkWritable(file: dump) }
+            let model = try source.load()
+            var dumped: [(String, Value)] = []
+            let checks = try Progress.step("verifying") {
+                try GoldenVerification.run(model: model, golden: golden, defaultTolerance: tolerance,
+                                           dump: dump == nil ? nil : { dumped.append(($0, $1)) })
+            }
+            if let dump {
+                let writer = try HDF5Writer(destination: dump)
+                for (name, v) in dumped { try writer.write(try v.tensor(), to: "act/\(name)") }
+                try writer.commit()
+            }
+            print("dataset".padding(toLength: 28, withPad: " ", startingAt: 0) + "   max |err|        RMSE    PSNR dB   tolerance")
+            for c in checks {
+                print(c.dataset.padding(toLength: 28, withPad: " ", startingAt: 0)
+                      + String(format: " %11.3e %11.3e %10.1f %11.1e  ", c.maxError, c.rmse, c.psnr, c.tolerance)
+                      + (c.passed ? "ok" : "FAIL"))
+            }
+            guard !checks.isEmpty else { throw CLIError("\(golden): no dataset this command knows how to check") }
+            let failed = checks.filter { !$0.passed }
+            if failed.isEmpty {
+                print("all \(checks.count) datasets within tolerance")
+                return
+            }
+            let order = model.imported.graph.mapping.nodes.map { "mapping.\($0.name)" }
+                + model.imported.graph.synthesis.nodes.map { $0.name.hasPrefix("synthesis.") ? String($0.name.dropFirst(10)) : $0.name }
+            if let first = failed.compactMap({ c -> (Int, String)? in
+                guard c.dataset.hasPrefix("act/"), let i = order.firstIndex(of: String(c.dataset.dropFirst(4))) else { return nil }
+                return (i, c.dataset)
+            }).min(by: { $0.0 < $1.0 }) {
+                printError("first diverging layer: \(first.1)")
+            }
+            printError("\(failed.count) of \(checks.count) datasets above tolerance")
+            throw ExitCode(1)
+        }
+    }
+}
