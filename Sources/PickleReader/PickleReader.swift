@@ -1,1 +1,0 @@
-// The `PickleReader` module: see ../shared/docs/DESIGN.md. Filled in by its issue.
