@@ -12,11 +12,14 @@ build: deps
 	$(SWIFT) build -c release
 
 demo: build
-	.build/release/stylegan inspect $(MODEL)
+	.build/release/stylegan inspect $(MODEL) | head -12
+	.build/release/stylegan generate $(MODEL) --seeds 0-15 --psi 0.7 --batch 8 --outdir demo --grid demo/grid.png
+	.build/release/stylegan mix $(MODEL) --rows 1,2,3 --cols 4,5,6,7 --styles 0-3 -o demo/mix.png
+	@echo "demo: images in demo/ (grid.png: 16 seeds, mix.png: style mixing)"
 
 test: deps
 	$(SWIFT) build -c release
 	$(SWIFT) test
 
 clean:
-	rm -rf .build
+	rm -rf .build demo

@@ -42,7 +42,7 @@ let package = Package(
         
         .testTarget(name: "PickleReaderTests", dependencies: ["PickleReader", "TestSupport"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Importers", "FileFormats", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["stylegan", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["stylegan", "FileFormats", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

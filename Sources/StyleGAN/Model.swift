@@ -41,7 +41,19 @@ public enum ModelFile {
     }
 
     public static func importModel(path: String, network: String?) throws -> ImportedModel {
-        let bytes = try FileBytes.map(path: path)
+        try naming(path) { try importModel(bytes: try FileBytes.map(path: path), path: path, network: network) }
+    }
+
+    /// Runs `body`, prefixing any error with the file it concerns (unless it already names it).
+    static func naming<T>(_ path: String, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch {
+            let text = String(describing: error)
+            if text.hasPrefix(path) { throw error }
+            throw ModelFileError.failed(path: path, text)
+        }
+    }
+
+    static func importModel(bytes: SharedBytes, path: String, network: String?) throws -> ImportedModel {
         switch try kind(of: bytes, path: path) {
         case .pickle:
             return try NVlabsPickle.importModel(try Pickle.load(bytes), network: network)
@@ -64,12 +76,14 @@ public enum ModelFileError: Error, CustomStringConvertible {
     case unrecognised(path: String)
     case notAGenerator(path: String, String)
     case notYet(path: String, String)
+    case failed(path: String, String)
 
     public var description: String {
         switch self {
         case .unrecognised(let p): "\(p): not a model file this tool reads (.pkl, .pt, .onnx, .sgan)"
         case let .notAGenerator(p, m): "\(p): \(m)"
         case let .notYet(p, what): "\(p): \(what) is not supported yet"
+        case let .failed(p, m): "\(p): \(m)"
         }
     }
 }
@@ -78,17 +92,19 @@ extension ModelFile {
     /// Everything `stylegan inspect` shows: a generator summary for model files, the tensor
     /// list for plain torch checkpoints.
     public static func inspect(path: String, network: String?) throws -> Inspection {
-        let bytes = try FileBytes.map(path: path)
-        let hash = sha256(bytes)
-        switch try kind(of: bytes, path: path) {
-        case .zip:
-            let root = try TorchCheckpoint.load(bytes, name: path)
-            return Inspection(file: path, sha256: hash, size: bytes.count, format: .torchZip,
-                              tensors: tensors(in: root),
-                              note: "torch zip checkpoint: tensors listed; importing non-NVlabs layouts is not supported yet")
-        default:
-            let model = try importModel(path: path, network: network)
-            return Inspection(file: path, sha256: hash, size: bytes.count, model: model)
+        try naming(path) {
+            let bytes = try FileBytes.map(path: path)
+            let hash = sha256(bytes)
+            switch try kind(of: bytes, path: path) {
+            case .zip:
+                let root = try TorchCheckpoint.load(bytes, name: path)
+                return Inspection(file: path, sha256: hash, size: bytes.count, format: .torchZip,
+                                  tensors: tensors(in: root),
+                                  note: "torch zip checkpoint: tensors listed; importing non-NVlabs layouts is not supported yet")
+            default:
+                let model = try importModel(bytes: bytes, path: path, network: network)
+                return Inspection(file: path, sha256: hash, size: bytes.count, model: model)
+            }
         }
     }
 
