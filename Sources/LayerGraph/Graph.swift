@@ -2,7 +2,7 @@ public import Tensors
 
 /// One node: an op applied to the outputs of earlier nodes (referenced by name).
 /// Nodes are plain data; the executor switches over `op`.
-public struct Node: Sendable, Hashable {
+public struct Node: Sendable, Hashable, Codable {
     public var name: String
     public var op: Op
     public var inputs: [String]
@@ -14,7 +14,7 @@ public struct Node: Sendable, Hashable {
 }
 
 /// A subgraph in topological order. Inputs are `.input` nodes; `output` names the result.
-public struct Graph: Sendable, Hashable {
+public struct Graph: Sendable, Hashable, Codable {
     public var nodes: [Node]
     public var output: String
     public init(nodes: [Node], output: String) {

@@ -2,7 +2,7 @@
 /// multipliers, padding) so that an executor needs nothing but the node and its tensors.
 /// Parameters are referenced by canonical tensor name; layouts are PyTorch's: dense weights
 /// `[out, in]`, convolution weights `[O, I, kh, kw]`, activations NCHW.
-public enum Op: Sendable, Hashable {
+public enum Op: Sendable, Hashable, Codable {
     /// A graph input (`z`, `c`, `ws`).
     case input
     /// x · rsqrt(mean(x², axis 1) + eps): the latent and label normalisation ("pixel norm").
@@ -45,7 +45,7 @@ public enum Activation: String, Sendable, Hashable, Codable {
     case linear, lrelu, relu
 }
 
-public struct Dense: Sendable, Hashable {
+public struct Dense: Sendable, Hashable, Codable {
     public var weight: String
     public var bias: String?
     public var weightGain: Float
@@ -63,7 +63,7 @@ public struct Dense: Sendable, Hashable {
     }
 }
 
-public struct ModulatedConv: Sendable, Hashable {
+public struct ModulatedConv: Sendable, Hashable, Codable {
     public var weight: String
     /// Multiplies the styles before modulation (ToRGB: 1/√(I·k²)); 1 for demodulated layers.
     public var styleGain: Float
@@ -84,7 +84,7 @@ public struct ModulatedConv: Sendable, Hashable {
     }
 }
 
-public struct Conv: Sendable, Hashable {
+public struct Conv: Sendable, Hashable, Codable {
     public var weight: String
     public var weightGain: Float
     /// 1, or 2 for an up-sampling convolution.
@@ -100,7 +100,7 @@ public struct Conv: Sendable, Hashable {
     }
 }
 
-public struct Noise: Sendable, Hashable {
+public struct Noise: Sendable, Hashable, Codable {
     /// Scalar strength (StyleGAN2) or per-channel weights [C] (StyleGAN1).
     public var strength: String
     public var constNoise: String
@@ -112,7 +112,7 @@ public struct Noise: Sendable, Hashable {
     }
 }
 
-public struct BiasAct: Sendable, Hashable {
+public struct BiasAct: Sendable, Hashable, Codable {
     public var bias: String?
     public var biasGain: Float
     public var activation: Activation
@@ -127,7 +127,7 @@ public struct BiasAct: Sendable, Hashable {
     }
 }
 
-public struct UpFirDn: Sendable, Hashable {
+public struct UpFirDn: Sendable, Hashable, Codable {
     public var filter: String
     public var up: Int
     public var down: Int
