@@ -48,6 +48,24 @@ import TestSupport
         #expect(maxError(try NPY.read(path: raw), try goldenTensor("img_mixed_const")) <= 1e-4)
     }
 
+    /// NVlabs' projector writes projected_w.npz with key `w` [1, num_ws, w_dim]; a bare [N, w_dim]
+    /// W is repeated for every layer.
+    @Test func synthesizeAcceptsProjectorArchivesAndSingleW() throws {
+        let dir = try TestPaths.temporaryDirectory()
+        let mixed = try goldenTensor("ws_mixed")
+        let npz = dir.appendingPathComponent("projected_w.npz").path
+        try NPZ.write([(name: "w", tensor: mixed)], to: npz)
+        var r = try runCLI(["synthesize", model, "--ws", npz, "--raw", dir.appendingPathComponent("a.npy").path])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(maxError(try NPY.read(path: dir.appendingPathComponent("a.npy").path), try goldenTensor("img_mixed_const")) <= 1e-4)
+        let row = try Tensor(.f32, shape: Shape([1, 64]), floats: Array(mixed.floats()[(7 * 64)..<(8 * 64)]))
+        let single = dir.appendingPathComponent("w.npy").path
+        try NPY.write(row, to: single)
+        r = try runCLI(["synthesize", model, "--ws", single, "--outdir", dir.appendingPathComponent("png").path])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("png/img0000.png").path))
+    }
+
     @Test func seedsWritePNGsAGridAndWAndRandomNoiseIsReproducible() throws {
         let dir = try TestPaths.temporaryDirectory()
         func run(_ sub: String) throws -> Data {
