@@ -1,3 +1,4 @@
+import ByteIO
 import FileFormats
 import Foundation
 import Tensors
@@ -117,7 +118,7 @@ extension HDF5Tests {
             if t.dtype == .bf16 {
                 #expect(d.values == t.floats().map(Double.init), "\(name)")
             } else {
-                #expect(d.sha256 == t.withUnsafeBytes { TestSHA256.hex($0) }, "\(name)")
+                #expect(d.sha256 == t.withUnsafeBytes { SHA256.hex($0) }, "\(name)")
             }
         }
         let root = view.attributes["/"] ?? [:]
@@ -145,7 +146,7 @@ extension HDF5Tests {
             let t = try file.read(name)
             #expect(Self.numpyName[t.dtype] == d.dtype, "\(name)")
             #expect(t.shape.dims == d.shape, "\(name)")
-            #expect(t.withUnsafeBytes { TestSHA256.hex($0) } == d.sha256, "\(name)")
+            #expect(t.withUnsafeBytes { SHA256.hex($0) } == d.sha256, "\(name)")
         }
         for key in ["vlen_utf8", "vlen_ascii", "fixed_bytes", "fixed_utf8", "spacepad"] {
             #expect(try file.stringAttribute(key) == expected[key], "\(key)")

@@ -1,3 +1,4 @@
+import ByteIO
 import FileFormats
 import Foundation
 import Tensors
@@ -35,7 +36,7 @@ import Testing
                 let place = "\(name):\(dataset)"
                 #expect(t.dtype.rawValue == want.dtype, "\(place)")
                 #expect(t.shape.dims == want.shape, "\(place)")
-                #expect(t.withUnsafeBytes { TestSHA256.hex($0) } == want.sha256, "\(place)")
+                #expect(t.withUnsafeBytes { SHA256.hex($0) } == want.sha256, "\(place)")
                 let values = t.floats()
                 for s in want.samples {
                     // The manifest holds float32 values printed exactly as doubles.
