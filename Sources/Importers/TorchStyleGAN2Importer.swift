@@ -109,6 +109,8 @@ struct TorchStyleGAN2Importer {
                 guard let w = builder.expectedShapes["\(path).weight"], near(m.attributes["weight_gain"]?.double, 1 / Float(w[1]).squareRoot()) else {
                     throw .unsupported("\(at): ToRGB weight gain differs from 1/√channels")
                 }
+                let clamp = m.attributes["conv_clamp"]?.double.map(Float.init)
+                guard clamp == config.convClamp else { throw .unsupported("\(at): ToRGB conv_clamp differs from the synthesis layers'") }
             default: break
             }
         }
