@@ -23,8 +23,8 @@ struct TFStyleGAN2Importer {
         for key in network.staticKwargs.keys.sorted() where !Self.knownKwargs.contains(key) {
             throw .unsupported("\(root): static kwarg '\(key)' = \(network.staticKwargs[key]!) is not understood")
         }
-        if let f = network.kwarg("synthesis_func")?.string, f != "G_synthesis_stylegan2" {
-            throw .unsupported("\(root): synthesis function \(f) (StyleGAN2 configs A–D) is not supported yet")
+        if let f = network.kwarg("synthesis_func")?.string, f != "G_synthesis_stylegan2", f != Self.revised {
+            throw .unsupported("\(root): synthesis function \(f) is not supported")
         }
         guard network.components["mapping"] != nil, network.components["synthesis"] != nil else {
             throw .malformed(path: root, "the Network has no mapping/synthesis components")
@@ -71,17 +71,32 @@ struct TFStyleGAN2Importer {
                 }
             }
             if res == config.resolution || config.architecture == .skip {
-                try affine(&source, put, tf: "\(tf)/ToRGB", canonical: "\(b).torgb")
-                try put("\(b).torgb.weight", convWeight(try source.take("\(tf)/ToRGB/weight"), flip: false))
-                try put("\(b).torgb.bias", try source.take("\(tf)/ToRGB/bias"))
+                let rgb = isRevised ? "\(s)/ToRGB_lod0" : "\(tf)/ToRGB"
+                try affine(&source, put, tf: rgb, canonical: "\(b).torgb")
+                try put("\(b).torgb.weight", convWeight(try source.take("\(rgb)/weight"), flip: false))
+                try put("\(b).torgb.bias", try source.take("\(rgb)/bias"))
             }
         }
-        source.ignore("\(root)/lod")
-        source.ignore("\(s)/lod")
+        for path in ["\(root)/lod", "\(s)/lod"] {
+            if isRevised, let lod = source.peek(path)?.floats().first, lod != 0 {
+                throw .unsupported("\(path) = \(lod): a snapshot taken while growing (only lod 0 is the finished network)")
+            }
+            source.ignore(path)
+        }
+        if isRevised {
+            for path in source.order where path.hasPrefix("\(s)/ToRGB_lod") { source.ignore(path) }
+        }
         try source.requireAllConsumed()
         return LayerGraph(config: config, mapping: mapping, synthesis: synthesis, tensors: tensors,
-                          wAverage: StyleGAN2Graph.wAverageName, provenance: Self.provenance)
+                          wAverage: StyleGAN2Graph.wAverageName,
+                          provenance: Self.provenance + (isRevised ? [Self.revisedNote] : []))
     }
+
+    /// StyleGAN2 configs B–D (`G_synthesis_stylegan_revised`): at lod 0 the output is the last
+    /// block's `ToRGB_lod0`, which makes the network the `orig` architecture exactly.
+    static let revised = "G_synthesis_stylegan_revised"
+    static let revisedNote = "G_synthesis_stylegan_revised (configs B–D) at lod 0 imported as orig: ToRGB_lod0 is the final ToRGB, ToRGB_lod1 and above are unused"
+    var isRevised: Bool { network.kwarg("synthesis_func")?.string == Self.revised }
 
     static let provenance = [
         "TensorFlow [in, out] dense and [kh, kw, I, O] conv weights transposed to [out, in] and [O, I, kh, kw] (legacy.py)",
@@ -135,11 +150,10 @@ struct TFStyleGAN2Importer {
         if let declared = network.kwarg("resolution")?.int, declared != res {
             throw .malformed(path: root, "static kwarg resolution \(declared) but the blocks reach \(res)")
         }
-        let archName = network.kwarg("architecture")?.string ?? "skip"
+        let archName = isRevised ? "orig" : network.kwarg("architecture")?.string ?? "skip"
         guard let arch = Architecture(rawValue: archName) else { throw .unsupported("\(root): architecture '\(archName)'") }
-        guard let rgb = source.peek("\(s)/\(res)x\(res)/ToRGB/bias"), rgb.shape.rank == 1 else {
-            throw .missingTensor(path: "\(s)/\(res)x\(res)/ToRGB/bias")
-        }
+        let rgbBias = isRevised ? "\(s)/ToRGB_lod0/bias" : "\(s)/\(res)x\(res)/ToRGB/bias"
+        guard let rgb = source.peek(rgbBias), rgb.shape.rank == 1 else { throw .missingTensor(path: rgbBias) }
         let kernel = network.kwarg("resample_kernel").flatMap(Self.floats) ?? [1, 3, 3, 1]
         let clamp = network.kwarg("conv_clamp")?.double.map(Float.init)
         let fp16 = network.kwarg("num_fp16_res")?.int ?? 0
