@@ -34,6 +34,9 @@ let package = Package(
             "StyleGAN", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // Benchmarks (run with `swift run -c release NAME`; see Benchmarks/README.md).
+        .executableTarget(name: "import-bench", dependencies: ["StyleGAN", "PickleReader"], path: "Benchmarks/ImportBench"),
+
         // Test targets: one per module plus end-to-end command-line tests.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
