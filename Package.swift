@@ -18,12 +18,14 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CProtobufC", pkgConfig: "libprotobuf-c", providers: [.apt(["libprotobuf-c-dev"])]),
+        // protoc-c output for Schemas/onnx.proto (scripts/regenerate-onnx.sh), committed.
+        .target(name: "CONNXProto", dependencies: ["CProtobufC"]),
 
         .target(name: "Tensors"),
         .target(name: "ByteIO", dependencies: ["Tensors", "CZlib"]),
         .target(name: "LayerGraph", dependencies: ["Tensors"]),
         .target(name: "PickleReader", dependencies: ["Tensors", "ByteIO"]),
-        .target(name: "ONNXReader", dependencies: ["Tensors", "ByteIO", "CProtobufC"]),
+        .target(name: "ONNXReader", dependencies: ["Tensors", "ByteIO", "CProtobufC", "CONNXProto"]),
         .target(name: "Importers", dependencies: ["LayerGraph", "PickleReader", "ONNXReader"]),
         .target(name: "ModelFormat", dependencies: ["LayerGraph", "ByteIO"]),
         .target(name: "Kernels", dependencies: ["Tensors"]),
@@ -44,6 +46,7 @@ let package = Package(
         .testTarget(name: "FileFormatsTests", dependencies: ["FileFormats", "ByteIO", "TestSupport"]),
         
         .testTarget(name: "PickleReaderTests", dependencies: ["PickleReader", "TestSupport"]),
+        .testTarget(name: "ONNXReaderTests", dependencies: ["ONNXReader", "TestSupport"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Importers", "FileFormats", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["stylegan", "FileFormats", "TestSupport"]),
     ],
