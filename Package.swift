@@ -45,6 +45,7 @@ let package = Package(
         .testTarget(name: "ByteIOTests", dependencies: ["ByteIO", "TestSupport"]),
         .testTarget(name: "FileFormatsTests", dependencies: ["FileFormats", "ByteIO", "TestSupport"]),
         
+        .testTarget(name: "ModelFormatTests", dependencies: ["ModelFormat", "Importers", "PickleReader", "Runtime", "TestSupport"]),
         .testTarget(name: "PickleReaderTests", dependencies: ["PickleReader", "TestSupport"]),
         .testTarget(name: "ONNXReaderTests", dependencies: ["ONNXReader", "TestSupport"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Importers", "FileFormats", "TestSupport"]),

@@ -1,0 +1,223 @@
+import LayerGraph
+
+/// The model part of the header (Schemas/SGAN.md §7): the configuration and the two graphs in
+/// an explicit, documented JSON form, independent of Swift's synthesized `Codable` (so renaming
+/// a Swift property never changes the file format).
+struct SGANModel: Equatable {
+    var config: GeneratorConfig
+    var mapping: Graph
+    var synthesis: Graph
+    var wAverage: String?
+    var provenance: [String]
+
+    init(_ g: LayerGraph) {
+        config = g.config
+        mapping = g.mapping
+        synthesis = g.synthesis
+        wAverage = g.wAverage
+        provenance = g.provenance
+    }
+
+    init(config: GeneratorConfig, mapping: Graph, synthesis: Graph, wAverage: String?, provenance: [String]) {
+        self.config = config
+        self.mapping = mapping
+        self.synthesis = synthesis
+        self.wAverage = wAverage
+        self.provenance = provenance
+    }
+
+    func json() -> JSONValue {
+        .object(JSONObject([
+            "config": Self.json(config),
+            "mapping": Self.json(mapping),
+            "synthesis": Self.json(synthesis),
+            "w_average": .optional(wAverage),
+            "provenance": .array(provenance.map(JSONValue.string)),
+        ]))
+    }
+
+    init(_ f: JSONField) throws(JSONField.Failure) {
+        config = try Self.config(f.member("config"))
+        mapping = try Self.graph(f.member("mapping"))
+        synthesis = try Self.graph(f.member("synthesis"))
+        wAverage = try f.optionalString("w_average")
+        provenance = try f.member("provenance").array(limit: SGANFormat.Limits.provenanceLines).map { (p) throws(JSONField.Failure) in try p.string() }
+    }
+
+    // MARK: configuration
+
+    static func json(_ c: GeneratorConfig) -> JSONValue {
+        var channels = JSONObject()
+        for r in c.channels.keys.sorted() { channels[String(r)] = .int(c.channels[r]!) }
+        return .object(JSONObject([
+            "family": .string(c.family.rawValue),
+            "z_dim": .int(c.zDim), "w_dim": .int(c.wDim), "c_dim": .int(c.cDim),
+            "num_ws": .int(c.numWs), "resolution": .int(c.resolution), "img_channels": .int(c.imgChannels),
+            "architecture": .optional(c.architecture?.rawValue),
+            "mapping_layers": .int(c.mappingLayers),
+            "mapping_lr_multiplier": .float(c.mappingLRMultiplier),
+            "channels": .object(channels),
+            "conv_clamp": c.convClamp.map(JSONValue.float) ?? .null,
+            "fp16_resolutions": .array(c.fp16Resolutions.map(JSONValue.int)),
+            "resample_filter": .array(c.resampleFilter.map(JSONValue.float)),
+            "source_truncation_psi": c.sourceTruncationPsi.map(JSONValue.float) ?? .null,
+            "source_truncation_cutoff": c.sourceTruncationCutoff.map(JSONValue.int) ?? .null,
+        ]))
+    }
+
+    static func config(_ f: JSONField) throws(JSONField.Failure) -> GeneratorConfig {
+        let familyField = try f.member("family")
+        guard let family = GeneratorFamily(rawValue: try familyField.string()) else { throw familyField.fail("unknown generator family") }
+        var architecture: Architecture?
+        if let a = try f.optionalMember("architecture") {
+            guard let v = Architecture(rawValue: try a.string()) else { throw a.fail("unknown architecture") }
+            architecture = v
+        }
+        // Bounds keep the shape arithmetic of validation and execution far from overflow.
+        let size = 0...(1 << 24)
+        var channels: [Int: Int] = [:]
+        for (key, value) in try f.member("channels").entries() {
+            guard let r = Int(key), r > 0, r <= 65536 else { throw value.fail("key is not a resolution") }
+            channels[r] = try value.int(in: size)
+        }
+        return GeneratorConfig(
+            family: family, zDim: try f.member("z_dim").int(in: size), wDim: try f.member("w_dim").int(in: size),
+            cDim: try f.member("c_dim").int(in: size), numWs: try f.member("num_ws").int(in: 0...4096),
+            resolution: try f.member("resolution").int(in: 1...65536), imgChannels: try f.member("img_channels").int(in: 0...4096),
+            architecture: architecture, mappingLayers: try f.member("mapping_layers").int(in: 0...1024),
+            mappingLRMultiplier: try f.float("mapping_lr_multiplier"), channels: channels,
+            convClamp: try f.optionalFloat("conv_clamp"),
+            fp16Resolutions: try f.member("fp16_resolutions").array().map { (x) throws(JSONField.Failure) in try x.int() },
+            resampleFilter: try f.member("resample_filter").array().map { (x) throws(JSONField.Failure) in try x.float() },
+            sourceTruncationPsi: try f.optionalFloat("source_truncation_psi"),
+            sourceTruncationCutoff: try f.optionalMember("source_truncation_cutoff")?.int())
+    }
+
+    // MARK: graphs
+
+    static func json(_ g: Graph) -> JSONValue {
+        .object(JSONObject(["output": .string(g.output), "nodes": .array(g.nodes.map(json))]))
+    }
+
+    static func graph(_ f: JSONField) throws(JSONField.Failure) -> Graph {
+        let nodes = try f.member("nodes").array(limit: SGANFormat.Limits.nodes).map { (n) throws(JSONField.Failure) in try node(n) }
+        return Graph(nodes: nodes, output: try f.string("output"))
+    }
+
+    static func json(_ n: Node) -> JSONValue {
+        var o = JSONObject(["name": .string(n.name), "op": .string(opName(n.op)), "inputs": .array(n.inputs.map(JSONValue.string))])
+        for (k, v) in attributes(n.op) { o[k] = v }
+        return .object(o)
+    }
+
+    static func opName(_ op: Op) -> String {
+        switch op {
+        case .input: "input"
+        case .normalize2ndMoment: "normalize_2nd_moment"
+        case .dense: "dense"
+        case .concat: "concat"
+        case .broadcast: "broadcast"
+        case .selectW: "select_w"
+        case .constInput: "const_input"
+        case .modulatedConv: "modulated_conv"
+        case .conv: "conv"
+        case .noise: "noise"
+        case .biasAct: "bias_act"
+        case .upfirdn2d: "upfirdn2d"
+        case .upsampleNearest: "upsample_nearest"
+        case .instanceNorm: "instance_norm"
+        case .adaIN: "ada_in"
+        case .add: "add"
+        case .opaque: "opaque"
+        }
+    }
+
+    private static func attributes(_ op: Op) -> KeyValuePairs<String, JSONValue> {
+        switch op {
+        case .input, .adaIN: return [:]
+        case .normalize2ndMoment(let eps), .instanceNorm(let eps): return ["eps": .float(eps)]
+        case .dense(let d):
+            return ["weight": .string(d.weight), "bias": .optional(d.bias), "weight_gain": .float(d.weightGain),
+                    "bias_gain": .float(d.biasGain), "activation": .string(d.activation.rawValue), "gain": .float(d.gain)]
+        case .concat(let axis): return ["axis": .int(axis)]
+        case .broadcast(let count): return ["count": .int(count)]
+        case .selectW(let index): return ["index": .int(index)]
+        case .constInput(let param): return ["param": .string(param)]
+        case .modulatedConv(let m):
+            return ["weight": .string(m.weight), "style_gain": .float(m.styleGain), "demodulate": .bool(m.demodulate),
+                    "up": .int(m.up), "padding": .int(m.padding), "resample_filter": .optional(m.resampleFilter)]
+        case .conv(let c):
+            return ["weight": .string(c.weight), "weight_gain": .float(c.weightGain), "up": .int(c.up),
+                    "padding": .int(c.padding), "resample_filter": .optional(c.resampleFilter)]
+        case .noise(let z):
+            return ["strength": .string(z.strength), "const_noise": .string(z.constNoise), "resolution": .int(z.resolution)]
+        case .biasAct(let b):
+            return ["bias": .optional(b.bias), "bias_gain": .float(b.biasGain), "activation": .string(b.activation.rawValue),
+                    "gain": .float(b.gain), "clamp": b.clamp.map(JSONValue.float) ?? .null]
+        case .upfirdn2d(let u):
+            return ["filter": .string(u.filter), "up": .int(u.up), "down": .int(u.down),
+                    "padding": .array(u.padding.map(JSONValue.int)), "gain": .float(u.gain)]
+        case .upsampleNearest(let factor): return ["factor": .int(factor)]
+        case .add(let scale): return ["scale": .float(scale)]
+        case let .opaque(kind, params, attributes):
+            var a = JSONObject()
+            for k in attributes.keys.sorted() { a[k] = .string(attributes[k]!) }
+            return ["kind": .string(kind), "params": .array(params.map(JSONValue.string)), "attributes": .object(a)]
+        }
+    }
+
+    static func node(_ f: JSONField) throws(JSONField.Failure) -> Node {
+        let name = try f.string("name")
+        guard SGANFormat.isValidName(name) else { throw try f.member("name").fail("node name is empty, too long or has control characters") }
+        let inputs = try f.member("inputs").array(limit: 1024).map { (x) throws(JSONField.Failure) in try x.string() }
+        let opField = try f.member("op")
+        func activation() throws(JSONField.Failure) -> Activation {
+            let a = try f.member("activation")
+            guard let v = Activation(rawValue: try a.string()) else { throw a.fail("unknown activation") }
+            return v
+        }
+        let op: Op
+        switch try opField.string() {
+        case "input": op = .input
+        case "normalize_2nd_moment": op = .normalize2ndMoment(eps: try f.float("eps"))
+        case "instance_norm": op = .instanceNorm(eps: try f.float("eps"))
+        case "ada_in": op = .adaIN
+        case "dense":
+            op = .dense(Dense(weight: try f.string("weight"), bias: try f.optionalString("bias"), weightGain: try f.float("weight_gain"),
+                              biasGain: try f.float("bias_gain"), activation: try activation(), gain: try f.float("gain")))
+        case "concat": op = .concat(axis: try f.member("axis").int(in: 0...8))
+        case "broadcast": op = .broadcast(count: try f.member("count").int(in: 0...(1 << 20)))
+        case "select_w": op = .selectW(index: try f.member("index").int(in: 0...65535))
+        case "const_input": op = .constInput(param: try f.string("param"))
+        case "modulated_conv":
+            op = .modulatedConv(ModulatedConv(weight: try f.string("weight"), styleGain: try f.float("style_gain"),
+                                              demodulate: try f.bool("demodulate"), up: try f.member("up").int(in: 1...2),
+                                              padding: try f.member("padding").int(in: 0...64),
+                                              resampleFilter: try f.optionalString("resample_filter")))
+        case "conv":
+            op = .conv(Conv(weight: try f.string("weight"), weightGain: try f.float("weight_gain"), up: try f.member("up").int(in: 1...2),
+                            padding: try f.member("padding").int(in: 0...64), resampleFilter: try f.optionalString("resample_filter")))
+        case "noise":
+            op = .noise(Noise(strength: try f.string("strength"), constNoise: try f.string("const_noise"),
+                              resolution: try f.member("resolution").int(in: 1...65536)))
+        case "bias_act":
+            op = .biasAct(BiasAct(bias: try f.optionalString("bias"), biasGain: try f.float("bias_gain"), activation: try activation(),
+                                  gain: try f.float("gain"), clamp: try f.optionalFloat("clamp")))
+        case "upfirdn2d":
+            let padding = try f.member("padding").array(limit: 4).map { (x) throws(JSONField.Failure) in try x.int(in: -65536...65536) }
+            op = .upfirdn2d(UpFirDn(filter: try f.string("filter"), up: try f.member("up").int(in: 1...64),
+                                    down: try f.member("down").int(in: 1...64),
+                                    padding: padding, gain: try f.float("gain")))
+        case "upsample_nearest": op = .upsampleNearest(factor: try f.member("factor").int(in: 1...64))
+        case "add": op = .add(scale: try f.float("scale"))
+        case "opaque":
+            var attributes: [String: String] = [:]
+            for (k, v) in try f.member("attributes").entries() { attributes[k] = try v.string() }
+            op = .opaque(kind: try f.string("kind"),
+                         params: try f.member("params").array().map { (x) throws(JSONField.Failure) in try x.string() },
+                         attributes: attributes)
+        case let other: throw opField.fail("unknown op '\(other)' in node \(name)")
+        }
+        return Node(name, op, inputs: inputs)
+    }
+}
