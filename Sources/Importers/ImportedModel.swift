@@ -23,13 +23,18 @@ public struct ImportedModel: Sendable {
     /// Parts of the file deliberately not imported (D, augment pipe, other networks, unused
     /// layers), each with a short reason.
     public var ignored: [String]
+    /// How the weights were stored when that differs from the float32 we compute in
+    /// (`f16`, `bf16`, `i8` for a converted `.sgan`); nil for float32 sources.
+    public var storageDType: String?
 
-    public init(format: SourceFormat, formatVersion: Int?, network: String, graph: LayerGraph, parameterCount: Int, ignored: [String]) {
+    public init(format: SourceFormat, formatVersion: Int?, network: String, graph: LayerGraph, parameterCount: Int,
+                ignored: [String], storageDType: String? = nil) {
         self.format = format
         self.formatVersion = formatVersion
         self.network = network
         self.graph = graph
         self.parameterCount = parameterCount
         self.ignored = ignored
+        self.storageDType = storageDType
     }
 }

@@ -48,6 +48,8 @@ public struct Inspection: Sendable, Encodable {
         public var min: Float?
         public var max: Float?
         public var mean: Float?
+        /// How a `.sgan` file stores it (`min`/`max`/`mean` describe the values as loaded).
+        public var stored: String?
     }
 
     public var file: String
@@ -61,9 +63,13 @@ public struct Inspection: Sendable, Encodable {
     public var tensors: [TensorRow]
     public var ignored: [String]
     public var provenance: [String]
+    /// `.sgan` only: the weight storage dtype and the file it was converted from.
+    public var storage_dtype: String?
+    public var source: String?
 
     enum CodingKeys: String, CodingKey {
         case file, sha256, size, format, format_version, network, family, generator, tensors, ignored, provenance
+        case storage_dtype, source
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -79,6 +85,8 @@ public struct Inspection: Sendable, Encodable {
         try c.encode(tensors, forKey: .tensors)
         try c.encode(ignored, forKey: .ignored)
         try c.encode(provenance, forKey: .provenance)
+        try c.encode(storage_dtype, forKey: .storage_dtype)
+        try c.encode(source, forKey: .source)
     }
 
     public init(file: String, sha256: String, size: Int, model: ImportedModel) {

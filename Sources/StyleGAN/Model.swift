@@ -1,4 +1,5 @@
 import ByteIO
+import ModelFormat
 import PickleReader
 
 /// A generator loaded from a file, ready to run.
@@ -33,7 +34,7 @@ public enum ModelFile {
     public static func kind(of bytes: SharedBytes, path: String) throws -> Kind {
         let head = bytes.copyBytes(0..<min(8, bytes.count))
         if head.starts(with: [0x50, 0x4b, 0x03, 0x04]) || head.starts(with: [0x50, 0x4b, 0x05, 0x06]) { return .zip }
-        if head.starts(with: Array("SGAN".utf8)) { return .sgan }
+        if head.starts(with: SGANFormat.magic) { return .sgan }
         if path.hasSuffix(".onnx") { return .onnx }
         // Protocol 2+ pickles start with PROTO (0x80); older ones with an opcode such as '(' or '}'.
         if let first = head.first, first == 0x80 || path.hasSuffix(".pkl") || path.hasSuffix(".pickle") { return .pickle }
@@ -60,10 +61,17 @@ public enum ModelFile {
         case .zip:
             throw ModelFileError.notAGenerator(path: path, "a torch zip checkpoint; `stylegan inspect` lists its tensors, importing non-NVlabs layouts is not supported yet")
         case .sgan:
-            throw ModelFileError.notYet(path: path, "the .sgan format")
+            return sganModel(try SGANFile.load(bytes, path: path))
         case .onnx:
             throw ModelFileError.notYet(path: path, "ONNX import")
         }
+    }
+
+    static func sganModel(_ file: SGANFile) -> ImportedModel {
+        let source = file.provenance.source
+        return ImportedModel(format: .sgan, formatVersion: file.formatVersion.major, network: source.network ?? "G",
+                             graph: file.graph, parameterCount: source.parameterCount ?? 0, ignored: [],
+                             storageDType: file.provenance.dtype == "f32" ? nil : file.provenance.dtype)
     }
 
     /// SHA-256 of a whole file, hex.
@@ -101,6 +109,15 @@ extension ModelFile {
                 return Inspection(file: path, sha256: hash, size: bytes.count, format: .torchZip,
                                   tensors: tensors(in: root),
                                   note: "torch zip checkpoint: tensors listed; importing non-NVlabs layouts is not supported yet")
+            case .sgan:
+                let file = try SGANFile.load(bytes, path: path)
+                let source = file.provenance.source
+                var report = Inspection(file: path, sha256: hash, size: bytes.count, model: sganModel(file))
+                report.storage_dtype = file.provenance.dtype
+                report.source = "\(source.format) \(source.file ?? "?") (sha256 \(source.sha256 ?? "?"))"
+                let stored = file.storedDTypes
+                for i in report.tensors.indices { report.tensors[i].stored = stored[report.tensors[i].name]?.rawValue }
+                return report
             default:
                 let model = try importModel(bytes: bytes, path: path, network: network)
                 return Inspection(file: path, sha256: hash, size: bytes.count, model: model)

@@ -35,6 +35,7 @@ struct Inspect: ParsableCommand {
                      "format    \(r.format)" + (r.format_version.map { " (version \($0))" } ?? "")]
         if let family = r.family { lines.append("family    \(family)") }
         if let network = r.network { lines.append("network   \(network)") }
+        if let storage = r.storage_dtype { lines.append("storage   \(storage) weights, converted from \(r.source ?? "?")") }
         if let g = r.generator {
             let channels = g.channels.sorted { Int($0.key)! < Int($1.key)! }.map { "\($0.key):\($0.value)" }.joined(separator: " ")
             lines += [
@@ -52,7 +53,7 @@ struct Inspect: ParsableCommand {
             let shape = "[" + t.shape.map(String.init).joined(separator: ", ") + "]"
             func num(_ v: Float?) -> String { v.map { String(format: "%10.4g", $0) } ?? String(repeating: " ", count: 9) + "-" }
             lines.append(t.name.padding(toLength: max(nameWidth, t.name.count), withPad: " ", startingAt: 0) + "  "
-                         + shape.padding(toLength: 18, withPad: " ", startingAt: 0) + " " + t.dtype.padding(toLength: 5, withPad: " ", startingAt: 0)
+                         + shape.padding(toLength: 18, withPad: " ", startingAt: 0) + " " + (t.stored ?? t.dtype).padding(toLength: 5, withPad: " ", startingAt: 0)
                          + String(format: " %11d", t.bytes) + " " + num(t.min) + " " + num(t.max) + " " + num(t.mean))
         }
         lines.append("\(r.tensors.count) tensors, \(r.tensors.reduce(0) { $0 + $1.bytes }.formatted()) bytes")

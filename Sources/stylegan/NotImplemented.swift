@@ -11,12 +11,6 @@ extension PendingCommand {
     }
 }
 
-struct Convert: PendingCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Convert a model (.pkl, .onnx, .sgan) into the native .sgan format (f32/f16/bf16/int8).")
-    @Argument(parsing: .allUnrecognized) var arguments: [String] = []
-}
-
 struct Bench: PendingCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure generation speed (median seconds per image) on this machine.")

@@ -14,14 +14,16 @@ struct Verify: ParsableCommand {
 
     @OptionGroup var source: ModelOptions
     @Option(help: "HDF5 golden file written by the official code.") var golden: String?
-    @Option(help: "Another model to compare against (arrives with the .sgan format).") var against: String?
+    @Option(help: "Another model to compare against, layer by layer, on --seeds (e.g. the pickle a .sgan came from).") var against: String?
+    @Option(help: "Seeds for --against.") var seeds: String = "0-3"
+    @OptionGroup var truncation: TruncationOptions
     @Option(help: "Tolerance factor (default 1e-4).") var tolerance: Float = 1e-4
     @Option(help: "Write our own activations (HDF5, act/<layer>) for the golden latents.") var dump: String?
 
     func run() throws {
         try reporting {
-            if against != nil { throw CLIError("verify --against arrives with the .sgan format; use --golden") }
-            guard let golden else { throw CLIError("give --golden FILE.h5") }
+            if let against { return try verifyAgainst(against) }
+            guard let golden else { throw CLIError("give --golden FILE.h5 or --against MODEL") }
             if let dump { try checkWritable(file: dump) }
             let model = try source.load()
             var dumped: [(String, Value)] = []
@@ -57,5 +59,30 @@ struct Verify: ParsableCommand {
             printError("\(failed.count) of \(checks.count) datasets above tolerance")
             throw ExitCode(1)
         }
+    }
+
+    /// Both models through our runtime; the criterion follows the storage dtype of MODEL.
+    func verifyAgainst(_ reference: String) throws {
+        let t = try truncation.truncation()
+        let seedList = try parseSeeds(seeds)
+        let model = try source.load()
+        let other = try Progress.step("loading \(reference)") { try Model.load(path: reference, network: source.network) }
+        let dtype = model.imported.storageDType
+        let criterion = ModelComparison.Criterion.forStorage(dtype)
+        let (layers, image) = try Progress.step("comparing") {
+            try ModelComparison.compare(model, against: other, seeds: seedList, truncation: t)
+        }
+        print("layer".padding(toLength: 36, withPad: " ", startingAt: 0) + "   max |err|        RMSE    PSNR dB")
+        for row in layers + [image] {
+            print(row.layer.padding(toLength: 36, withPad: " ", startingAt: 0)
+                  + String(format: " %11.3e %11.3e %10.1f", row.maxError, row.rmse, row.psnr))
+        }
+        print("criterion (\(dtype ?? "f32") storage): \(criterion), on the image")
+        if let first = layers.first(where: { !criterion.accepts($0) }) { print("first layer beyond it: \(first.layer)") }
+        guard criterion.accepts(image) else {
+            printError("the images differ beyond \(criterion)")
+            throw ExitCode(1)
+        }
+        print("images agree (\(criterion))")
     }
 }
