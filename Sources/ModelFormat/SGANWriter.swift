@@ -15,12 +15,13 @@ public enum SGANWriter {
                              progress: ((Int, Int) throws -> Void)? = nil) throws(SGANError) -> SGANWriteSummary {
         let clock = ContinuousClock()
         let started = clock.now
-        let runStart = SGANOutputFile.now()
+        let runStart = AtomicFileWriter.now()
         do { try graph.validate() } catch { throw SGANError(path: path, .graph(error)) }
         var plan = try layout(graph, options: options, path: path)
         let total = plan.regionBytes
 
-        var out = try SGANOutputFile(destination: path)
+        var out: AtomicFileWriter
+        do { out = try AtomicFileWriter(destination: path) } catch { throw SGANError(path: path, .io(error)) }
         var done = 0
         for i in plan.header.tensors.indices {
             let entry = plan.header.tensors[i]
@@ -40,6 +41,8 @@ public enum SGANWriter {
                 }
             } catch let e as SGANError {
                 throw e
+            } catch let e as FileError {
+                throw SGANError(path: path, .io(e))
             } catch let e as SGANCodec.Failure {
                 switch e {
                 case let .notRepresentable(index, value, dtype): throw fail(.notRepresentable(index: index, value: value, dtype: dtype))
@@ -64,10 +67,12 @@ public enum SGANWriter {
             throw SGANError(path: path, .verificationFailed("header length changed from \(plan.preamble.headerLength) to \(json.count)"))
         }
         plan.preamble.headerCRC = CRC32.checksum(json)
-        try out.write(plan.preamble.encoded() + json, at: 0)
         let size = plan.preamble.dataOffset + plan.preamble.dataLength
-        try out.setSize(size)
-        try out.sync()
+        do {
+            try out.write(plan.preamble.encoded() + json, at: 0)
+            try out.setSize(size)
+            try out.sync()
+        } catch { throw SGANError(path: path, .io(error)) }
 
         // Read it back the way a reader will, before it replaces anything.
         let written: SharedBytes
@@ -79,8 +84,8 @@ public enum SGANWriter {
         guard info.tensors == plan.header.tensors, info.fileSize == size else {
             throw SGANError(path: path, .verificationFailed("the file read back differs from what was written"))
         }
-        try out.commit()
-        let removed = SGANOutputFile.removeLeftovers(of: path, before: runStart)
+        do { try out.commit() } catch { throw SGANError(path: path, .io(error)) }
+        let removed = AtomicFileWriter.removeLeftovers(of: path, before: runStart)
 
         var counts: [DType: Int] = [:]
         for t in plan.header.tensors { counts[t.dtype, default: 0] += 1 }
