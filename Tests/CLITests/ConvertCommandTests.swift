@@ -33,6 +33,19 @@ import Glibc
         #expect(r.stdout.contains("images agree"))
     }
 
+    /// StyleGAN1 and StyleGAN2 configs A and D (official TensorFlow fixtures) convert and still
+    /// reproduce their official goldens from the .sgan file.
+    @Test(arguments: ["tf-sg1-64", "tf-sg2-config-a-32", "tf-sg2-config-d-32"])
+    func tensorFlowEraModelsConvertAndKeepParity(_ name: String) throws {
+        let dir = try TestPaths.temporaryDirectory()
+        let source = TestPaths.fixtures.appendingPathComponent("official-tf/\(name).pkl").path
+        let sgan = dir.appendingPathComponent("\(name).sgan").path
+        var r = try runCLI(["convert", source, "-o", sgan])
+        #expect(r.status == 0, "\(r.stderr)")
+        r = try runCLI(["verify", sgan, "--golden", TestPaths.fixtures.appendingPathComponent("official-tf/\(name).golden.h5").path])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+    }
+
     @Test(arguments: ["f16", "bf16", "int8"])
     func quantisedConversionsVerifyAgainstTheSource(_ dtype: String) throws {
         let dir = try TestPaths.temporaryDirectory()
