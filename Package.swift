@@ -28,7 +28,9 @@ let package = Package(
         .target(name: "ONNXReader", dependencies: ["Tensors", "ByteIO", "CProtobufC", "CONNXProto"]),
         .target(name: "Importers", dependencies: ["LayerGraph", "PickleReader", "ONNXReader"]),
         .target(name: "ModelFormat", dependencies: ["LayerGraph", "ByteIO"]),
-        .target(name: "Kernels", dependencies: ["Tensors"]),
+        // Fast kernels: C with runtime AVX2/FMA dispatch (see Sources/CKernels/context.c).
+        .target(name: "CKernels"),
+        .target(name: "Kernels", dependencies: ["Tensors", "CKernels"]),
         .target(name: "Runtime", dependencies: ["LayerGraph", "Kernels", "ModelFormat"]),
         .target(name: "FileFormats", dependencies: ["Tensors", "ByteIO", "CZlib", "CHDF5"]),
         .target(name: "StyleGAN", dependencies: ["Importers", "ModelFormat", "Runtime", "FileFormats"]),
@@ -42,6 +44,7 @@ let package = Package(
         // Test targets: one per module plus end-to-end command-line tests.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TestSupport"]),
         .testTarget(name: "ByteIOTests", dependencies: ["ByteIO", "TestSupport"]),
         .testTarget(name: "FileFormatsTests", dependencies: ["FileFormats", "ByteIO", "TestSupport"]),
         

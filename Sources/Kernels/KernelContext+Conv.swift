@@ -1,0 +1,85 @@
+internal import CKernels
+
+/// How `KernelContext.conv2d` feeds the GEMM. Both run the same micro-kernel arithmetic in the
+/// same order, so they give bit-identical results; only speed differs.
+public enum ConvAlgorithm: Sendable, Hashable {
+    /// `.direct` for maps at least 16 pixels wide (whole 16-pixel strips), else `.packed`.
+    case automatic
+    /// Implicit im2col packed into B panels (any shape).
+    case packed
+    /// B read in place from a zero-padded, scaled band of input rows (no im2col).
+    case direct
+}
+
+extension KernelContext {
+    /// Convolution (PyTorch `conv2d`: correlation), stride 1, zero padding `padding` on every side,
+    /// of a batch `x` [n, I, h, w] into `y` [n, O, h + 2p − k + 1, w + 2p − k + 1] (`y` must not
+    /// overlap `x`), on the packed GEMM micro-kernel: with the input read in place from padded row
+    /// bands (`.direct`, maps ≥ 16 wide) or through an implicit im2col packer (`.packed`); no
+    /// column buffer either way.
+    ///
+    /// Modulated form (StyleGAN2): `inputScale` [n, I] multiplies input channel i of sample s by
+    /// `inputScale[s·I + i]·inputScaleGain` (the styles and the style gain), and `outputScale`
+    /// [n, O] multiplies output channel o by `outputScale[s·O + o]` (the demodulation coefficients
+    /// from `PackedConvWeights.demodulation`).
+    public func conv2d(_ x: UnsafeBufferPointer<Float>, shape: ImageShape, weights: PackedConvWeights, padding: Int,
+                       inputScale: UnsafeBufferPointer<Float>? = nil, inputScaleGain: Float = 1,
+                       outputScale: UnsafeBufferPointer<Float>? = nil, algorithm: ConvAlgorithm = .automatic,
+                       into y: UnsafeMutableBufferPointer<Float>) {
+        precondition(weights.layout == .conv, "conv2d: weights packed for the transposed convolution")
+        let out = weights.conv2dOutputShape(shape, padding: padding)
+        precondition(padding >= 0 && out.h > 0 && out.w > 0, "conv2d: no output for \(shape) with k=\(weights.kernel) p=\(padding)")
+        let code: Int32 = switch algorithm {
+        case .automatic: Int32(CK_CONV_AUTO)
+        case .packed: Int32(CK_CONV_PACKED)
+        case .direct: Int32(CK_CONV_DIRECT)
+        }
+        run(x, shape: shape, weights: weights, out: out, padding: padding, inputScale: inputScale, inputScaleGain: inputScaleGain,
+            outputScale: outputScale, algorithm: code, into: y, ck_conv2d)
+    }
+
+    /// PyTorch `conv_transpose2d` with stride 2 and no padding, weights given in conv layout
+    /// [O, I, k, k] (packed with `layout: .transposed`) exactly as `Reference.convTranspose2dStride2`
+    /// takes them: `y` [n, O, 2(h − 1) + k, 2(w − 1) + k]. GEMM into a column buffer (chunks of input
+    /// rows) then col2im. `inputScale` / `outputScale` as in `conv2d`.
+    public func convTranspose2dStride2(_ x: UnsafeBufferPointer<Float>, shape: ImageShape, weights: PackedConvWeights,
+                                       inputScale: UnsafeBufferPointer<Float>? = nil, inputScaleGain: Float = 1,
+                                       outputScale: UnsafeBufferPointer<Float>? = nil,
+                                       into y: UnsafeMutableBufferPointer<Float>) {
+        precondition(weights.layout == .transposed, "convTranspose2dStride2: weights packed for conv2d")
+        precondition(shape.h > 0 && shape.w > 0, "convTranspose2dStride2: empty input \(shape)")
+        run(x, shape: shape, weights: weights, out: weights.convTranspose2dOutputShape(shape), padding: 0,
+            inputScale: inputScale, inputScaleGain: inputScaleGain, outputScale: outputScale, algorithm: 0, into: y,
+            ck_conv_transpose2d_s2)
+    }
+
+    private func run(_ x: UnsafeBufferPointer<Float>, shape: ImageShape, weights: PackedConvWeights, out: ImageShape, padding: Int,
+                     inputScale: UnsafeBufferPointer<Float>?, inputScaleGain: Float, outputScale: UnsafeBufferPointer<Float>?,
+                     algorithm: Int32, into y: UnsafeMutableBufferPointer<Float>,
+                     _ body: (OpaquePointer?, UnsafePointer<ck_conv_args>?) -> Void) {
+        precondition(shape.c == weights.inChannels, "convolution: input has \(shape.c) channels, weights expect \(weights.inChannels)")
+        precondition(x.count >= shape.count, "convolution: x has \(x.count) floats, needs \(shape.count) for \(shape)")
+        precondition(y.count >= out.count, "convolution: y has \(y.count) floats, needs \(out.count) for \(out)")
+        if let inputScale { precondition(inputScale.count >= shape.n * shape.c, "convolution: inputScale needs [n, I] = \(shape.n * shape.c) floats") }
+        if let outputScale { precondition(outputScale.count >= shape.n * out.c, "convolution: outputScale needs [n, O] = \(shape.n * out.c) floats") }
+        if shape.n == 0 { return }
+        weights.packed.withUnsafeBufferPointer { wp in
+            var args = ck_conv_args()
+            args.n = shape.n
+            args.c = shape.c
+            args.h = shape.h
+            args.w = shape.w
+            args.x = x.baseAddress
+            args.packed = wp.baseAddress
+            args.out_ch = weights.outChannels
+            args.kernel = Int32(weights.kernel)
+            args.padding = Int32(padding)
+            args.in_scale = inputScale?.baseAddress
+            args.in_scale_gain = inputScaleGain
+            args.out_scale = outputScale?.baseAddress
+            args.y = y.baseAddress
+            args.algorithm = algorithm
+            body(raw, &args)
+        }
+    }
+}

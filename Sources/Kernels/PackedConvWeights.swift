@@ -1,0 +1,86 @@
+internal import CKernels
+
+/// Convolution weights [O, I, k, k] (OIHW), packed once at load time as the GEMM's A operand,
+/// with the weight gain folded in. The modulated convolution uses them unchanged: the styles
+/// scale the input channels and the demodulation coefficients scale the output channels, so the
+/// weights never repack per image.
+public struct PackedConvWeights: Sendable {
+    /// Which convolution the weights are packed for.
+    public enum Layout: Sendable, Hashable {
+        /// `KernelContext.conv2d`: A [O × I·k·k].
+        case conv
+        /// `KernelContext.convTranspose2dStride2`: A [O·k·k × I] (same [O, I, k, k] input weight).
+        case transposed
+    }
+
+    public let outChannels: Int
+    public let inChannels: Int
+    public let kernel: Int
+    public let layout: Layout
+    let packed: [Float]
+    /// Σ over the k×k taps of (w·gain)², per (o, i), stored transposed [I, O].
+    let squareSums: [Float]
+
+    public init(weight: UnsafeBufferPointer<Float>, outChannels: Int, inChannels: Int, kernel: Int,
+                weightGain: Float = 1, layout: Layout = .conv) {
+        precondition(outChannels > 0 && inChannels > 0 && kernel > 0, "PackedConvWeights: sizes must be positive")
+        let kk = kernel * kernel
+        precondition(weight.count >= outChannels * inChannels * kk,
+                     "PackedConvWeights: weight has \(weight.count) floats, needs \(outChannels * inChannels * kk)")
+        self.outChannels = outChannels
+        self.inChannels = inChannels
+        self.kernel = kernel
+        self.layout = layout
+        let count: Int = switch layout {
+        case .conv: Int(ck_packed_a_count(outChannels, inChannels * kk))
+        case .transposed: Int(ck_packed_a_count(outChannels * kk, inChannels))
+        }
+        var sums = [Float](repeating: 0, count: outChannels * inChannels)
+        packed = sums.withUnsafeMutableBufferPointer { sq in
+            [Float](unsafeUninitializedCapacity: count) { buf, initialized in
+                switch layout {
+                case .conv:
+                    ck_pack_conv_weights(outChannels, inChannels, Int32(kernel), weight.baseAddress, weightGain,
+                                         buf.baseAddress, sq.baseAddress)
+                case .transposed:
+                    ck_pack_conv_transpose_weights(outChannels, inChannels, Int32(kernel), weight.baseAddress, weightGain,
+                                                   buf.baseAddress, sq.baseAddress)
+                }
+                initialized = count
+            }
+        }
+        squareSums = sums
+    }
+
+    public init(weight: [Float], outChannels: Int, inChannels: Int, kernel: Int, weightGain: Float = 1, layout: Layout = .conv) {
+        self = weight.withUnsafeBufferPointer {
+            PackedConvWeights(weight: $0, outChannels: outChannels, inChannels: inChannels, kernel: kernel, weightGain: weightGain, layout: layout)
+        }
+    }
+
+    /// Bytes of the packed weights (plus the square sums).
+    public var byteCount: Int { (packed.count + squareSums.count) * MemoryLayout<Float>.stride }
+
+    /// StyleGAN2 demodulation coefficients:
+    /// d[s, o] = 1 / √(Σᵢ (styles[s, i]·styleGain)² · Σ_k w[o, i, k]² + epsilon),
+    /// with Σ_k w² precomputed at packing. `styles` is [batch, inChannels], `d` [batch, outChannels].
+    public func demodulation(styles: UnsafeBufferPointer<Float>, batch: Int, styleGain: Float, epsilon: Float = 1e-8,
+                             into d: UnsafeMutableBufferPointer<Float>) {
+        precondition(styles.count >= batch * inChannels, "demodulation: styles has \(styles.count) floats, needs \(batch * inChannels)")
+        precondition(d.count >= batch * outChannels, "demodulation: d has \(d.count) floats, needs \(batch * outChannels)")
+        if batch == 0 { return }
+        squareSums.withUnsafeBufferPointer { sq in
+            ck_demodulation(batch, inChannels, outChannels, styles.baseAddress, styleGain, sq.baseAddress, epsilon, d.baseAddress)
+        }
+    }
+
+    /// Output shape of `conv2d` (stride 1, zero padding `padding`) on `input`.
+    public func conv2dOutputShape(_ input: ImageShape, padding: Int) -> ImageShape {
+        ImageShape(n: input.n, c: outChannels, h: input.h + 2 * padding - kernel + 1, w: input.w + 2 * padding - kernel + 1)
+    }
+
+    /// Output shape of `convTranspose2dStride2` on `input`.
+    public func convTranspose2dOutputShape(_ input: ImageShape) -> ImageShape {
+        ImageShape(n: input.n, c: outChannels, h: 2 * (input.h - 1) + kernel, w: 2 * (input.w - 1) + kernel)
+    }
+}
