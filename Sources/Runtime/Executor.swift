@@ -36,18 +36,23 @@ public enum RuntimeError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-/// Runs canonical graphs with the scalar reference kernels: one `switch` over the ops.
+/// Runs canonical graphs: one `switch` over the ops, calling the kernels (Sources/Kernels).
 final class Executor: Sendable {
     let graph: LayerGraph
     /// Every tensor as float32, converted once.
     private let params: [String: [Float]]
+    /// The fast kernels' thread pool and the weights packed for them at load.
+    let kernels: KernelContext
+    let packed: PackedWeights
 
-    init(graph: LayerGraph) throws {
+    init(graph: LayerGraph, threads: Int = KernelContext.defaultThreads) throws {
         try graph.validate()
         self.graph = graph
         var p: [String: [Float]] = [:]
         for (name, t) in graph.tensors.entries { p[name] = t.floats() }
         params = p
+        kernels = KernelContext(threads: threads)
+        packed = PackedWeights(graph: graph) { p[$0]! }
     }
 
     func param(_ name: String) -> [Float] { params[name]! }
@@ -116,17 +121,7 @@ final class Executor: Sendable {
         case .noise(let z):
             return addNoise(ins[0], z, mode: noise, rng: &rng)
         case .biasAct(let b):
-            var x = ins[0]
-            let shape = imageShape(x)
-            let bias = b.bias.map(param)
-            x.data.withUnsafeMutableBufferPointer { buf in
-                if let bias {
-                    bias.withUnsafeBufferPointer { Reference.biasAct(buf, shape: shape, bias: $0, epilogue: epilogue(b)) }
-                } else {
-                    Reference.biasAct(buf, shape: shape, bias: nil, epilogue: epilogue(b))
-                }
-            }
-            return x
+            return biasAct(ins[0], b)
         case .upfirdn2d(let u):
             return upfirdn(ins[0], filter: u.filter, up: u.up, down: u.down,
                            padding: (u.padding[0], u.padding[1], u.padding[2], u.padding[3]), gain: u.gain)
