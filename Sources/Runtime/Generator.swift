@@ -19,9 +19,10 @@ public final class Generator: Sendable {
     private let executor: Executor
     private let wAverage: [Float]?
 
-    public init(graph: LayerGraph) throws {
+    /// `threads`: how many threads the kernels use (default: every online processor).
+    public init(graph: LayerGraph, threads: Int? = nil) throws {
         self.graph = graph
-        let executor = try Executor(graph: graph)
+        let executor = try Executor(graph: graph, threads: threads ?? Machine.defaultThreads)
         self.executor = executor
         wAverage = graph.wAverage.map { executor.param($0) }
     }

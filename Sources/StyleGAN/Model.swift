@@ -18,10 +18,11 @@ public struct Model: Sendable {
 
     public var config: GeneratorConfig { imported.graph.config }
 
-    /// Loads `path` (an NVlabs `.pkl`), importing `network` (default `Gs` / `G_ema`).
-    public static func load(path: String, network: String? = nil) throws -> Model {
+    /// Loads `path` (.pkl, .sgan, ...), importing `network` (default `Gs` / `G_ema`); `threads`
+    /// for the kernels (default: every online processor).
+    public static func load(path: String, network: String? = nil, threads: Int? = nil) throws -> Model {
         let imported = try ModelFile.importModel(path: path, network: network)
-        return Model(path: path, imported: imported, generator: try Generator(graph: imported.graph))
+        return Model(path: path, imported: imported, generator: try Generator(graph: imported.graph, threads: threads))
     }
 }
 
