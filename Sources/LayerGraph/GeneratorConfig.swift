@@ -34,11 +34,21 @@ public struct GeneratorConfig: Sendable, Codable, Hashable {
     /// Defaults the source would use for truncation (informational: ours is psi 1 unless asked).
     public var sourceTruncationPsi: Float?
     public var sourceTruncationCutoff: Int?
+    /// Fields (by their `.sgan` JSON name, e.g. `mapping_layers`) the importer could not
+    /// determine from the source; their values above are placeholders (0, empty, nil).
+    public var unknownFields: [String]
+    /// The source fixed the noise (ONNX exports add `noise_const · strength` as a constant): only
+    /// the stored noise can be used, and `noise` nodes have a unit strength.
+    public var bakedNoise: Bool
+    /// The only batch size the graph runs with (a static batch dimension in the source); nil when
+    /// any batch size works. The `Generator` runs other batch sizes in chunks of this size.
+    public var fixedBatch: Int?
 
     public init(family: GeneratorFamily, zDim: Int, wDim: Int, cDim: Int, numWs: Int, resolution: Int,
                 imgChannels: Int, architecture: Architecture?, mappingLayers: Int, mappingLRMultiplier: Float,
                 channels: [Int: Int], convClamp: Float?, fp16Resolutions: [Int], resampleFilter: [Float],
-                sourceTruncationPsi: Float? = nil, sourceTruncationCutoff: Int? = nil) {
+                sourceTruncationPsi: Float? = nil, sourceTruncationCutoff: Int? = nil,
+                unknownFields: [String] = [], bakedNoise: Bool = false, fixedBatch: Int? = nil) {
         self.family = family
         self.zDim = zDim
         self.wDim = wDim
@@ -55,5 +65,8 @@ public struct GeneratorConfig: Sendable, Codable, Hashable {
         self.resampleFilter = resampleFilter
         self.sourceTruncationPsi = sourceTruncationPsi
         self.sourceTruncationCutoff = sourceTruncationCutoff
+        self.unknownFields = unknownFields
+        self.bakedNoise = bakedNoise
+        self.fixedBatch = fixedBatch
     }
 }

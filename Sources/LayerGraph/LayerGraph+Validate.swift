@@ -4,29 +4,63 @@ extension LayerGraph {
     /// Checks that the graph holds together: every node reads earlier values, every referenced
     /// tensor exists with the shape its op needs, every tensor is used, and the shapes flow from
     /// the inputs to the expected outputs. Returns the per-sample shape (batch dimension left
-    /// out) of every value, by subgraph-qualified name (`mapping/fc0`, `synthesis/b4.conv1`).
+    /// out) of every batched value whose shape is known, by subgraph-qualified name
+    /// (`mapping/fc0`, `synthesis/b4.conv1`).
+    ///
+    /// Shapes are tracked with a symbolic batch size N (or `config.fixedBatch`): StyleGAN-level
+    /// ops take and make batched values [N, ...]; primitive ops may also make unbatched ones
+    /// (shape tensors, scalars) and values whose shape is only known at run time, which stops
+    /// checking along that path (as after an opaque op).
     @discardableResult
     public func validate() throws(GraphError) -> [String: [Int]] {
         var used = Set<String>()
         if let wAverage {
             try expect(wAverage, [config.wDim], node: "w_avg", used: &used)
         }
-        let mapped = try infer(mapping, inputs: ["z": [config.zDim], "c": [config.cDim]], used: &used)
-        guard mapped[mapping.output] == [config.wDim] else {
-            throw .shapeMismatch(node: "mapping/\(mapping.output)", detail: "output \(mapped[mapping.output] ?? []) is not [w_dim] = [\(config.wDim)]")
-        }
-        let synthesized = try infer(synthesis, inputs: ["ws": [config.numWs, config.wDim]], used: &used)
-        if let image = synthesized[synthesis.output] {
-            let expected = [config.imgChannels, config.resolution, config.resolution]
-            guard image == expected else {
-                throw .shapeMismatch(node: "synthesis/\(synthesis.output)", detail: "output \(image) is not \(expected)")
+        let n: SymInt = config.fixedBatch.map(SymInt.c) ?? .n
+        let unknown = Set(config.unknownFields)
+        let latentInputs: [String: SymShape] = ["z": [n, .c(config.zDim)], "c": [n, .c(config.cDim)], "psi": []]
+        var all: [String: [Int]] = [:]
+        func record(_ shapes: [String: SymShape?], _ prefix: String) {
+            for (k, v) in shapes {
+                if let v, let first = v.first, first == n { all["\(prefix)/\(k)"] = v.dropFirst().compactMap(\.value) }
             }
         }
+        let form = self.form
+        if form == .generator || form == .mapping {
+            let mapped = try infer(mapping, inputs: latentInputs, batch: n, used: &used)
+            if let out = mapped[mapping.output], let out {
+                let w: SymShape = [n, .c(config.wDim)], ws: SymShape = [n, .c(config.numWs), .c(config.wDim)]
+                let ok = unknown.contains("w_dim") || out == w || (!unknown.contains("num_ws") && out == ws)
+                guard ok else {
+                    throw .shapeMismatch(node: "mapping/\(mapping.output)", detail: "output \(perSample(out, n)) is not [w_dim] = [\(config.wDim)]")
+                }
+            } else if mapping.nodes.allSatisfy({ if case .primitive = $0.op { false } else { true } }) {
+                throw .shapeMismatch(node: "mapping/\(mapping.output)", detail: "output shape unknown")
+            }
+            record(mapped, "mapping")
+        }
+        if form != .mapping {
+            let inputs: [String: SymShape] = form == .direct ? latentInputs : ["ws": [n, .c(config.numWs), .c(config.wDim)]]
+            let synthesized = try infer(synthesis, inputs: inputs, batch: n, used: &used)
+            if let image = synthesized[synthesis.output], let image, !unknown.contains("resolution"), !unknown.contains("img_channels") {
+                let expected: SymShape = [n, .c(config.imgChannels), .c(config.resolution), .c(config.resolution)]
+                guard image == expected else {
+                    throw .shapeMismatch(node: "synthesis/\(synthesis.output)", detail: "output \(perSample(image, n)) is not \(perSample(expected, n))")
+                }
+            }
+            record(synthesized, "synthesis")
+        }
+        if form != .generator, !(mapping.isEmpty || synthesis.isEmpty) {
+            throw .shapeMismatch(node: "graph", detail: "a \(form) graph has both subgraphs")
+        }
         for name in tensors.names where !used.contains(name) { throw .unusedTensor(name) }
-        var all: [String: [Int]] = [:]
-        for (k, v) in mapped { all["mapping/\(k)"] = v }
-        for (k, v) in synthesized { all["synthesis/\(k)"] = v }
         return all
+    }
+
+    private func perSample(_ s: SymShape, _ n: SymInt) -> String {
+        if s.first == n { return Shape.describe(s.dropFirst().map { $0.value ?? -1 }) }
+        return describe(s)
     }
 
     private func expect(_ name: String, _ dims: [Int]?, node: String, used: inout Set<String>) throws(GraphError) {
@@ -43,33 +77,83 @@ extension LayerGraph {
         return t.shape.dims
     }
 
-    /// Per-sample shapes of one subgraph; `nil` marks a value whose shape is unknown
-    /// (downstream of an opaque op), which stops checking along that path.
-    private func infer(_ graph: Graph, inputs: [String: [Int]], used: inout Set<String>) throws(GraphError) -> [String: [Int]] {
-        var shapes: [String: [Int]?] = [:]
+    /// Full shapes (batch included) of one subgraph; `nil` marks a value whose shape is unknown
+    /// (downstream of an opaque op, or computed at run time), which stops checking along that path.
+    private func infer(_ graph: Graph, inputs: [String: SymShape], batch n: SymInt, used: inout Set<String>) throws(GraphError) -> [String: SymShape?] {
+        var shapes: [String: SymShape?] = [:]
         for node in graph.nodes {
             guard shapes[node.name] == nil else { throw .duplicateNode(node.name) }
-            var ins: [[Int]] = []
-            var unknown = false
+            var ins: [SymShape?] = []
             for i in node.inputs {
                 guard let s = shapes[i] else { throw .unknownInput(node: node.name, input: i) }
-                if let s { ins.append(s) } else { unknown = true }
+                ins.append(s)
             }
-            if case .input = node.op {
+            switch node.op {
+            case .input:
                 guard let s = inputs[node.name] else { throw .unknownInput(node: node.name, input: node.name) }
                 shapes[node.name] = s
-                continue
-            }
-            if case .opaque(_, let params, _) = node.op {
+            case .opaque(_, let params, _):
                 for p in params { _ = try dims(p, node: node.name, used: &used) }
                 shapes[node.name] = .some(nil)
-                continue
+            case .primitive(let p):
+                shapes[node.name] = try primitiveShape(node, p, ins, used: &used)
+            default:
+                var perSample: [[Int]] = []
+                var unknown = false
+                for (k, s) in ins.enumerated() {
+                    guard let s else { unknown = true; continue }
+                    guard s.first == n, s.count >= 1 else {
+                        throw .shapeMismatch(node: node.name, detail: "input \(node.inputs[k]) has shape \(describe(s)), not [N, ...]")
+                    }
+                    var rest: [Int] = []
+                    for d in s.dropFirst() {
+                        guard let v = d.value else { unknown = true; break }
+                        rest.append(v)
+                    }
+                    perSample.append(rest)
+                }
+                if unknown {
+                    for t in node.op.tensorNames { _ = try dims(t, node: node.name, used: &used) }
+                    shapes[node.name] = .some(nil)
+                    continue
+                }
+                shapes[node.name] = [n] + (try outputShape(node, perSample, used: &used)).map(SymInt.c)
             }
-            if unknown { shapes[node.name] = .some(nil); continue }
-            shapes[node.name] = try outputShape(node, ins, used: &used)
         }
         guard shapes[graph.output] != nil else { throw .unknownInput(node: "output", input: graph.output) }
-        return shapes.compactMapValues { $0 }
+        return shapes
+    }
+
+    private func primitiveShape(_ node: Node, _ p: Primitive, _ ins: [SymShape?], used: inout Set<String>) throws(GraphError) -> SymShape? {
+        func fail(_ m: String) -> GraphError { .shapeMismatch(node: node.name, detail: m) }
+        guard p.inputTypes.count == node.inputs.count else { throw fail("\(p.inputTypes.count) input types for \(node.inputs.count) inputs") }
+        guard p.output >= 0, p.output < 1024 else { throw fail("output index \(p.output)") }
+        for operand in p.operands {
+            switch operand {
+            case .input(let i):
+                guard i >= 0, i < node.inputs.count else { throw fail("operand reads input \(i) of \(node.inputs.count)") }
+            case .tensor(let name, _):
+                _ = try dims(name, node: node.name, used: &used)
+            case .constant(let c):
+                var count = 1
+                for d in c.dims {
+                    guard d >= 0, d <= 1 << 24 else { throw fail("constant dimensions \(c.dims)") }
+                    let (q, o) = count.multipliedReportingOverflow(by: d)
+                    guard !o, q <= 1 << 24 else { throw fail("constant dimensions \(c.dims)") }
+                    count = q
+                }
+                guard c.count == count, c.type == .float ? c.ints.isEmpty : c.floats.isEmpty else {
+                    throw fail("constant holds \(c.count) elements for dimensions \(c.dims)")
+                }
+            case .absent: break
+            }
+        }
+        guard PrimitiveOps.all.contains(p.opType), p.opType != "Constant" else { throw fail("unsupported primitive op \(p.opType)") }
+        do {
+            return try p.outputShape(inputs: ins, tensorShape: { tensors[$0]?.shape.dims })
+        } catch {
+            throw fail(error.message)
+        }
     }
 
     private func outputShape(_ node: Node, _ ins: [[Int]], used: inout Set<String>) throws(GraphError) -> [Int] {
@@ -83,7 +167,7 @@ extension LayerGraph {
             return (s[0], s[1], s[2])
         }
         switch node.op {
-        case .input, .opaque:
+        case .input, .opaque, .primitive:
             preconditionFailure("handled by infer")
         case .normalize2ndMoment, .instanceNorm:
             try arity(1)
@@ -187,4 +271,22 @@ extension LayerGraph {
 
 extension Shape {
     static func describe(_ dims: [Int]) -> String { "[" + dims.map(String.init).joined(separator: ", ") + "]" }
+}
+
+extension Op {
+    /// Every graph tensor the op reads.
+    public var tensorNames: [String] {
+        switch self {
+        case .input, .normalize2ndMoment, .concat, .broadcast, .selectW, .upsampleNearest, .instanceNorm, .adaIN, .add: []
+        case .dense(let d): [d.weight] + (d.bias.map { [$0] } ?? [])
+        case .constInput(let p): [p]
+        case .modulatedConv(let m): [m.weight] + (m.resampleFilter.map { [$0] } ?? [])
+        case .conv(let c): [c.weight] + (c.resampleFilter.map { [$0] } ?? [])
+        case .noise(let z): [z.strength, z.constNoise]
+        case .biasAct(let b): b.bias.map { [$0] } ?? []
+        case .upfirdn2d(let u): [u.filter]
+        case .opaque(_, let params, _): params
+        case .primitive(let p): p.tensorNames
+        }
+    }
 }

@@ -39,6 +39,9 @@ public enum Op: Sendable, Hashable, Codable {
     /// A layer of a family whose execution is not implemented yet (StyleGAN3), kept with its
     /// class name and tensors so the graph is complete and convertible.
     case opaque(kind: String, params: [String], attributes: [String: String])
+    /// An ONNX-level operation no pattern recognised (imported ONNX graphs only), run by the
+    /// runtime's primitive interpreter. Its inputs may be unbatched (shape tensors, scalars).
+    case primitive(Primitive)
 }
 
 public enum Activation: String, Sendable, Hashable, Codable {

@@ -13,7 +13,7 @@ extension SGANHeader {
             guard case .object = json else { throw root.fail("the header is not a JSON object") }
             for f in try root.member("required_features").array() {
                 let feature = try f.string()
-                if !SGANFormat.knownFeatures.contains(feature) {
+                if !SGANFormat.knownFeatures.contains(feature) && !SGANModel.knownFeatures.contains(feature) {
                     throw SGANError(path: file, offset: SGANFormat.preambleSize, .unsupportedFeature(feature))
                 }
             }

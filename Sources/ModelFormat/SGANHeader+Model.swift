@@ -26,6 +26,17 @@ struct SGANModel: Equatable {
         self.provenance = provenance
     }
 
+    /// `required_features` (Schemas/SGAN.md §9) a reader needs for this model: primitive ops,
+    /// and graphs that hold less than a whole generator.
+    static let knownFeatures: Set<String> = ["primitive_ops", "graph_forms"]
+
+    var requiredFeatures: [String] {
+        var f: [String] = []
+        if (mapping.nodes + synthesis.nodes).contains(where: { if case .primitive = $0.op { true } else { false } }) { f.append("primitive_ops") }
+        if mapping.nodes.isEmpty || synthesis.nodes.isEmpty { f.append("graph_forms") }
+        return f
+    }
+
     func json() -> JSONValue {
         .object(JSONObject([
             "config": Self.json(config),
@@ -49,7 +60,7 @@ struct SGANModel: Equatable {
     static func json(_ c: GeneratorConfig) -> JSONValue {
         var channels = JSONObject()
         for r in c.channels.keys.sorted() { channels[String(r)] = .int(c.channels[r]!) }
-        return .object(JSONObject([
+        var o = JSONObject([
             "family": .string(c.family.rawValue),
             "z_dim": .int(c.zDim), "w_dim": .int(c.wDim), "c_dim": .int(c.cDim),
             "num_ws": .int(c.numWs), "resolution": .int(c.resolution), "img_channels": .int(c.imgChannels),
@@ -62,7 +73,12 @@ struct SGANModel: Equatable {
             "resample_filter": .array(c.resampleFilter.map(JSONValue.float)),
             "source_truncation_psi": c.sourceTruncationPsi.map(JSONValue.float) ?? .null,
             "source_truncation_cutoff": c.sourceTruncationCutoff.map(JSONValue.int) ?? .null,
-        ]))
+        ])
+        // Since 1.1, for imported ONNX graphs; omitted at their defaults so other files are unchanged.
+        if !c.unknownFields.isEmpty { o["unknown_fields"] = .array(c.unknownFields.map(JSONValue.string)) }
+        if c.bakedNoise { o["baked_noise"] = .bool(true) }
+        if let b = c.fixedBatch { o["fixed_batch"] = .int(b) }
+        return .object(o)
     }
 
     static func config(_ f: JSONField) throws(JSONField.Failure) -> GeneratorConfig {
@@ -83,14 +99,18 @@ struct SGANModel: Equatable {
         return GeneratorConfig(
             family: family, zDim: try f.member("z_dim").int(in: size), wDim: try f.member("w_dim").int(in: size),
             cDim: try f.member("c_dim").int(in: size), numWs: try f.member("num_ws").int(in: 0...4096),
-            resolution: try f.member("resolution").int(in: 1...65536), imgChannels: try f.member("img_channels").int(in: 0...4096),
+            resolution: try f.member("resolution").int(in: 0...65536), imgChannels: try f.member("img_channels").int(in: 0...4096),
             architecture: architecture, mappingLayers: try f.member("mapping_layers").int(in: 0...1024),
             mappingLRMultiplier: try f.float("mapping_lr_multiplier"), channels: channels,
             convClamp: try f.optionalFloat("conv_clamp"),
             fp16Resolutions: try f.member("fp16_resolutions").array().map { (x) throws(JSONField.Failure) in try x.int() },
             resampleFilter: try f.member("resample_filter").array().map { (x) throws(JSONField.Failure) in try x.float() },
             sourceTruncationPsi: try f.optionalFloat("source_truncation_psi"),
-            sourceTruncationCutoff: try f.optionalMember("source_truncation_cutoff")?.int())
+            sourceTruncationCutoff: try f.optionalMember("source_truncation_cutoff")?.int(),
+            // Added in 1.1; absent in older files.
+            unknownFields: try f.optionalMember("unknown_fields")?.array(limit: 64).map { (x) throws(JSONField.Failure) in try x.string() } ?? [],
+            bakedNoise: try f.optionalMember("baked_noise")?.bool() ?? false,
+            fixedBatch: try f.optionalMember("fixed_batch")?.int(in: 1...65536))
     }
 
     // MARK: graphs
@@ -129,6 +149,7 @@ struct SGANModel: Equatable {
         case .adaIN: "ada_in"
         case .add: "add"
         case .opaque: "opaque"
+        case .primitive: "primitive"
         }
     }
 
@@ -163,6 +184,8 @@ struct SGANModel: Equatable {
             var a = JSONObject()
             for k in attributes.keys.sorted() { a[k] = .string(attributes[k]!) }
             return ["kind": .string(kind), "params": .array(params.map(JSONValue.string)), "attributes": .object(a)]
+        case .primitive(let p):
+            return primitiveAttributes(p)
         }
     }
 
@@ -199,7 +222,7 @@ struct SGANModel: Equatable {
                             padding: try f.member("padding").int(in: 0...64), resampleFilter: try f.optionalString("resample_filter")))
         case "noise":
             op = .noise(Noise(strength: try f.string("strength"), constNoise: try f.string("const_noise"),
-                              resolution: try f.member("resolution").int(in: 1...65536)))
+                              resolution: try f.member("resolution").int(in: 0...65536)))
         case "bias_act":
             op = .biasAct(BiasAct(bias: try f.optionalString("bias"), biasGain: try f.float("bias_gain"), activation: try activation(),
                                   gain: try f.float("gain"), clamp: try f.optionalFloat("clamp")))
@@ -216,8 +239,110 @@ struct SGANModel: Equatable {
             op = .opaque(kind: try f.string("kind"),
                          params: try f.member("params").array().map { (x) throws(JSONField.Failure) in try x.string() },
                          attributes: attributes)
+        case "primitive": op = .primitive(try primitive(f))
         case let other: throw opField.fail("unknown op '\(other)' in node \(name)")
         }
         return Node(name, op, inputs: inputs)
+    }
+}
+
+// MARK: primitive ops (Schemas/SGAN.md §7.1)
+
+extension SGANModel {
+    static func json(_ s: SymInt) -> JSONValue {
+        s.batch == 0 ? .int(s.constant) : .object(JSONObject(["n": .int(s.batch), "c": .int(s.constant)]))
+    }
+
+    static func json(_ c: PrimitiveConstant) -> JSONValue {
+        .object(JSONObject([
+            "type": .string(c.type.rawValue),
+            "dims": .array(c.dims.map(JSONValue.int)),
+            "values": .array(c.type == .float ? c.floats.map(JSONValue.float) : c.ints.map(json)),
+        ]))
+    }
+
+    static func primitiveAttributes(_ p: Primitive) -> KeyValuePairs<String, JSONValue> {
+        let operands: [JSONValue] = p.operands.map { o in
+            switch o {
+            case .input(let i): .object(JSONObject(["input": .int(i)]))
+            case let .tensor(name, type): .object(JSONObject(["tensor": .string(name), "type": .string(type.rawValue)]))
+            case .constant(let c): .object(JSONObject(["constant": json(c)]))
+            case .absent: .null
+            }
+        }
+        var attributes = JSONObject()
+        for k in p.attributes.keys.sorted() {
+            let v: JSONValue = switch p.attributes[k]! {
+            case .int(let i): .object(JSONObject(["int": .int(i)]))
+            case .ints(let a): .object(JSONObject(["ints": .array(a.map(JSONValue.int))]))
+            case .float(let x): .object(JSONObject(["float": .float(x)]))
+            case .floats(let a): .object(JSONObject(["floats": .array(a.map(JSONValue.float))]))
+            case .string(let t): .object(JSONObject(["string": .string(t)]))
+            case .strings(let a): .object(JSONObject(["strings": .array(a.map(JSONValue.string))]))
+            }
+            attributes[k] = v
+        }
+        return ["op_type": .string(p.opType), "operands": .array(operands), "attributes": .object(attributes),
+                "output": .int(p.output), "input_types": .array(p.inputTypes.map { .string($0.rawValue) }),
+                "output_type": .string(p.outputType.rawValue)]
+    }
+
+    static func elementType(_ f: JSONField) throws(JSONField.Failure) -> ElementType {
+        guard let t = ElementType(rawValue: try f.string()) else { throw f.fail("unknown element type") }
+        return t
+    }
+
+    static func symInt(_ f: JSONField) throws(JSONField.Failure) -> SymInt {
+        if case .object = f.value { return SymInt(batch: try f.member("n").int(in: -65536...65536), constant: try f.int("c")) }
+        return .c(try f.int())
+    }
+
+    static func constant(_ f: JSONField) throws(JSONField.Failure) -> PrimitiveConstant {
+        let type = try elementType(f.member("type"))
+        let dims = try f.member("dims").array(limit: SGANFormat.Limits.rank).map { (d) throws(JSONField.Failure) in try d.int(in: 0...(1 << 24)) }
+        let values = try f.member("values").array(limit: 1 << 20)
+        var count = 1
+        for d in dims {
+            count *= d
+            guard count <= 1 << 20 else { throw f.fail("constant has more than 2^20 elements") }
+        }
+        guard values.count == count else { throw f.fail("\(values.count) values for dimensions \(dims)") }
+        if type == .float {
+            return PrimitiveConstant(floats: try values.map { (v) throws(JSONField.Failure) in try v.float() }, dims: dims)
+        }
+        return PrimitiveConstant(ints: try values.map { (v) throws(JSONField.Failure) in try symInt(v) }, dims: dims, type: type)
+    }
+
+    static func primitive(_ f: JSONField) throws(JSONField.Failure) -> Primitive {
+        let opType = try f.string("op_type")
+        var operands: [Operand] = []
+        for o in try f.member("operands").array(limit: 1024) {
+            if o.isNull { operands.append(.absent); continue }
+            if let i = try o.optionalMember("input") {
+                operands.append(.input(try i.int(in: 0...1023)))
+            } else if let t = try o.optionalMember("tensor") {
+                operands.append(.tensor(try t.string(), try elementType(o.member("type"))))
+            } else if let c = try o.optionalMember("constant") {
+                operands.append(.constant(try constant(c)))
+            } else {
+                throw o.fail("operand is not an input, a tensor, a constant or null")
+            }
+        }
+        var attributes: [String: PrimitiveAttribute] = [:]
+        for (k, v) in try f.member("attributes").entries() {
+            guard let (kind, x) = try v.entries().first, try v.entries().count == 1 else { throw v.fail("expected one kind") }
+            switch kind {
+            case "int": attributes[k] = .int(try x.int())
+            case "ints": attributes[k] = .ints(try x.array(limit: 1 << 16).map { (e) throws(JSONField.Failure) in try e.int() })
+            case "float": attributes[k] = .float(try x.float())
+            case "floats": attributes[k] = .floats(try x.array(limit: 1 << 16).map { (e) throws(JSONField.Failure) in try e.float() })
+            case "string": attributes[k] = .string(try x.string())
+            case "strings": attributes[k] = .strings(try x.array(limit: 1 << 16).map { (e) throws(JSONField.Failure) in try e.string() })
+            default: throw x.fail("unknown attribute kind '\(kind)'")
+            }
+        }
+        return Primitive(opType: opType, operands: operands, attributes: attributes, output: try f.member("output").int(in: 0...1023),
+                         inputTypes: try f.member("input_types").array(limit: 1024).map { (t) throws(JSONField.Failure) in try elementType(t) },
+                         outputType: try elementType(f.member("output_type")))
     }
 }

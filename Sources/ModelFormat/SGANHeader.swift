@@ -92,7 +92,7 @@ struct SGANHeader: Equatable {
     func json() -> JSONValue {
         let p = provenance
         var o = JSONObject([
-            "required_features": .array(requiredFeatures.map(JSONValue.string)),
+            "required_features": .array((requiredFeatures + model.requiredFeatures.filter { !requiredFeatures.contains($0) }).map(JSONValue.string)),
             "alignment": .int(alignment),
             "model": model.json(),
             "conversion": .object(JSONObject([

@@ -40,6 +40,12 @@ public struct SGANStoragePolicy: Sendable, Hashable {
             case .biasAct(let b): mark(b.bias, .bias)
             case .upfirdn2d(let u): mark(u.filter, .filter)
             case .opaque(_, let params, _): for p in params { mark(p, .other) }
+            case .primitive(let p):
+                // Float weights of ONNX convolutions and matrix products take the weight dtype.
+                let weighted = ["Conv", "ConvTranspose", "MatMul", "Gemm"].contains(p.opType)
+                for (k, o) in p.operands.enumerated() {
+                    if case let .tensor(t, type) = o { mark(t, weighted && k == 1 && type == .float ? .weight : .other) }
+                }
             case .input, .normalize2ndMoment, .concat, .broadcast, .selectW, .upsampleNearest, .instanceNorm, .adaIN, .add: break
             }
         }

@@ -27,11 +27,17 @@ public struct Value: Sendable {
 public enum RuntimeError: Error, Equatable, CustomStringConvertible {
     case unsupportedOp(node: String, kind: String)
     case badInput(String)
+    /// The model cannot do what was asked (e.g. map with a graph that has no W boundary).
+    case unsupported(String)
+    /// A primitive op failed at run time (shapes only known then, bad values).
+    case primitive(node: String, String)
 
     public var description: String {
         switch self {
         case let .unsupportedOp(node, kind): "node \(node): \(kind) layers cannot be executed yet"
         case .badInput(let m): m
+        case .unsupported(let m): m
+        case let .primitive(node, m): "node \(node): \(m)"
         }
     }
 }
@@ -65,6 +71,10 @@ final class Executor: Sendable {
         lastUse[subgraph.output] = .max
         var values: [String: Value] = [:]
         var rng: NumpyRandom? = if case .random(let seed) = noise { NumpyRandom(seed: seed) } else { nil }
+        // The batch size N of batch-dependent primitive shapes: the first input's leading dimension.
+        let batch = subgraph.nodes.lazy.compactMap { n -> Int? in
+            if case .input = n.op { inputs[n.name]?.dims.first } else { nil }
+        }.first ?? 1
         for (i, node) in subgraph.nodes.enumerated() {
             let ins = node.inputs.map { values[$0]! }
             let out: Value
@@ -72,7 +82,7 @@ final class Executor: Sendable {
                 guard let v = inputs[node.name] else { throw RuntimeError.badInput("missing graph input \(node.name)") }
                 out = v
             } else {
-                out = try execute(node, ins, noise: noise, rng: &rng)
+                out = try execute(node, ins, noise: noise, rng: &rng, batch: batch)
             }
             observe?(node.name, out)
             values[node.name] = out
@@ -81,7 +91,7 @@ final class Executor: Sendable {
         return values[subgraph.output]!
     }
 
-    private func execute(_ node: Node, _ ins: [Value], noise: NoiseMode, rng: inout NumpyRandom?) throws -> Value {
+    private func execute(_ node: Node, _ ins: [Value], noise: NoiseMode, rng: inout NumpyRandom?, batch: Int) throws -> Value {
         switch node.op {
         case .input: preconditionFailure("inputs are bound by run")
         case .normalize2ndMoment(let eps):
@@ -163,6 +173,8 @@ final class Executor: Sendable {
             return y
         case .opaque(let kind, _, _):
             throw RuntimeError.unsupportedOp(node: node.name, kind: kind)
+        case .primitive(let p):
+            return try primitive(node, p, ins, batch: batch, noise: noise, rng: &rng)
         }
     }
 

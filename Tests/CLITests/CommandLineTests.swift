@@ -17,3 +17,16 @@ import TestSupport
         #expect(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".").count == 3)
     }
 }
+
+@Suite struct BenchCommandTests {
+    @Test func jsonReportsTimeAndWork() throws {
+        let r = try runCLI(["bench", TestPaths.official.appendingPathComponent("ada-skip-32.pkl").path,
+                            "--iterations", "1", "--threads", "1", "--json", "--layers"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        #expect((json["seconds_per_image"] as? Double ?? 0) > 0)
+        #expect(json["threads"] as? Int == 1)
+        #expect((json["gflop_per_image"] as? Double ?? 0) > 0)
+        #expect((json["layers"] as? [Any])?.isEmpty == false)
+    }
+}
