@@ -14,6 +14,8 @@ public struct Inspection: Sendable, Encodable {
         public var conv_clamp: Float?
         public var fp16_resolutions: [Int]
         public var resample_filter: [Float]
+        /// Fields the importer could not determine (written as null).
+        public var unknown: [String]
 
         enum CodingKeys: String, CodingKey {
             case z_dim, w_dim, c_dim, num_ws, resolution, img_channels, architecture, mapping_layers
@@ -23,20 +25,23 @@ public struct Inspection: Sendable, Encodable {
         /// Absent values are written as `null` (the documented JSON keys are always present).
         public func encode(to encoder: Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(z_dim, forKey: .z_dim)
-            try c.encode(w_dim, forKey: .w_dim)
-            try c.encode(c_dim, forKey: .c_dim)
-            try c.encode(num_ws, forKey: .num_ws)
-            try c.encode(resolution, forKey: .resolution)
-            try c.encode(img_channels, forKey: .img_channels)
-            try c.encode(architecture, forKey: .architecture)
-            try c.encode(mapping_layers, forKey: .mapping_layers)
-            try c.encode(mapping_lr_multiplier, forKey: .mapping_lr_multiplier)
-            try c.encode(parameters, forKey: .parameters)
-            try c.encode(channels, forKey: .channels)
-            try c.encode(conv_clamp, forKey: .conv_clamp)
-            try c.encode(fp16_resolutions, forKey: .fp16_resolutions)
-            try c.encode(resample_filter, forKey: .resample_filter)
+            func put<T: Encodable>(_ value: T?, _ key: CodingKeys) throws {
+                if unknown.contains(key.rawValue) { try c.encodeNil(forKey: key) } else { try c.encode(value, forKey: key) }
+            }
+            try put(z_dim, .z_dim)
+            try put(w_dim, .w_dim)
+            try put(c_dim, .c_dim)
+            try put(num_ws, .num_ws)
+            try put(resolution, .resolution)
+            try put(img_channels, .img_channels)
+            try put(architecture, .architecture)
+            try put(mapping_layers, .mapping_layers)
+            try put(mapping_lr_multiplier, .mapping_lr_multiplier)
+            try put(parameters, .parameters)
+            try put(channels, .channels)
+            try put(conv_clamp, .conv_clamp)
+            try put(fp16_resolutions, .fp16_resolutions)
+            try put(resample_filter, .resample_filter)
         }
     }
 
@@ -66,10 +71,13 @@ public struct Inspection: Sendable, Encodable {
     /// `.sgan` only: the weight storage dtype and the file it was converted from.
     public var storage_dtype: String?
     public var source: String?
+    /// Which networks the file holds: generator (mapping + synthesis), mapping, synthesis, or
+    /// direct (z → image with no W boundary).
+    public var form: String?
 
     enum CodingKeys: String, CodingKey {
         case file, sha256, size, format, format_version, network, family, generator, tensors, ignored, provenance
-        case storage_dtype, source
+        case storage_dtype, source, form
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -87,6 +95,7 @@ public struct Inspection: Sendable, Encodable {
         try c.encode(provenance, forKey: .provenance)
         try c.encode(storage_dtype, forKey: .storage_dtype)
         try c.encode(source, forKey: .source)
+        try c.encode(form, forKey: .form)
     }
 
     public init(file: String, sha256: String, size: Int, model: ImportedModel) {
@@ -103,7 +112,9 @@ public struct Inspection: Sendable, Encodable {
             architecture: g.architecture?.rawValue, mapping_layers: g.mappingLayers, mapping_lr_multiplier: g.mappingLRMultiplier,
             parameters: model.parameterCount,
             channels: Dictionary(uniqueKeysWithValues: g.channels.map { (String($0.key), $0.value) }),
-            conv_clamp: g.convClamp, fp16_resolutions: g.fp16Resolutions, resample_filter: g.resampleFilter)
+            conv_clamp: g.convClamp, fp16_resolutions: g.fp16Resolutions, resample_filter: g.resampleFilter,
+            unknown: g.unknownFields)
+        form = model.graph.form.rawValue
         tensors = model.graph.tensors.entries.map { Self.row($0.name, $0.tensor) }
         ignored = model.ignored
         provenance = model.graph.provenance

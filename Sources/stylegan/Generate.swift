@@ -43,13 +43,20 @@ struct Generate: ParsableCommand {
             var imageDims: [Int] = []
             for start in stride(from: 0, to: n, by: batch) {
                 let end = min(n, start + batch)
-                let ws = try model.generator.map(z: Array(z[(start * c.zDim)..<(end * c.zDim)]),
-                                                 labels: Array(labelRows[(start * c.cDim)..<(end * c.cDim)]),
-                                                 count: end - start, truncation: t)
-                let out = try model.generator.synthesize(ws: ws, noise: noise.mode)
+                let zRows = Array(z[(start * c.zDim)..<(end * c.zDim)])
+                let labelBatch = Array(labelRows[(start * c.cDim)..<(end * c.cDim)])
+                let out: Value
+                if model.generator.canMap {
+                    let ws = try model.generator.map(z: zRows, labels: labelBatch, count: end - start, truncation: t)
+                    out = try model.generator.synthesize(ws: ws, noise: noise.mode)
+                    if wsOut != nil { wsData += ws.data }
+                } else {
+                    // A graph with no W boundary (e.g. an ONNX export): z → image in one go.
+                    guard wsOut == nil else { throw CLIError("--ws-out: the model has no W boundary (form \(model.generator.form.rawValue))") }
+                    out = try model.generator.generate(z: zRows, labels: labelBatch, count: end - start, truncation: t, noise: noise.mode)
+                }
                 imageDims = Array(out.dims.dropFirst())
                 if raw != nil { rawData += out.data }
-                if wsOut != nil { wsData += ws.data }
                 let batchImages = try Images.from(out)
                 for (i, image) in batchImages.enumerated() {
                     try PNG.write(image, to: "\(outdir)/\(names[start + i])")

@@ -30,6 +30,12 @@ struct Inspect: ParsableCommand {
         }
     }
 
+    static let formNote = [
+        "mapping": "z → W only: map works, synthesize and generate need a synthesis network",
+        "synthesis": "W → image only: synthesize works, map and seeds need a mapping network",
+        "direct": "z → image with no W boundary: generate works, map/mix/synthesize do not",
+    ]
+
     func render(_ r: Inspection) -> String {
         var lines = ["file      \(r.file) (\(r.size) bytes)", "sha256    \(r.sha256)",
                      "format    \(r.format)" + (r.format_version.map { " (version \($0))" } ?? "")]
@@ -37,13 +43,15 @@ struct Inspect: ParsableCommand {
         if let network = r.network { lines.append("network   \(network)") }
         if let storage = r.storage_dtype { lines.append("storage   \(storage) weights, converted from \(r.source ?? "?")") }
         if let g = r.generator {
+            func v(_ key: String, _ text: String) -> String { g.unknown.contains(key) ? "unknown" : text }
             let channels = g.channels.sorted { Int($0.key)! < Int($1.key)! }.map { "\($0.key):\($0.value)" }.joined(separator: " ")
+            if let form = r.form, form != "generator" { lines.append("form      \(form) (\(Self.formNote[form] ?? ""))") }
             lines += [
-                "generator z_dim \(g.z_dim), w_dim \(g.w_dim), c_dim \(g.c_dim), num_ws \(g.num_ws)",
-                "          \(g.resolution)×\(g.resolution), \(g.img_channels) channel(s), architecture \(g.architecture ?? "-")",
-                "          mapping \(g.mapping_layers) layers (lr multiplier \(g.mapping_lr_multiplier)), conv_clamp \(g.conv_clamp.map { "\($0)" } ?? "none")",
-                "          channels \(channels)",
-                "          \(g.parameters.formatted()) trainable parameters",
+                "generator z_dim \(v("z_dim", "\(g.z_dim)")), w_dim \(v("w_dim", "\(g.w_dim)")), c_dim \(v("c_dim", "\(g.c_dim)")), num_ws \(v("num_ws", "\(g.num_ws)"))",
+                "          \(v("resolution", "\(g.resolution)×\(g.resolution)")), \(v("img_channels", "\(g.img_channels)")) channel(s), architecture \(v("architecture", g.architecture ?? "-"))",
+                "          mapping \(v("mapping_layers", "\(g.mapping_layers) layers")) (lr multiplier \(v("mapping_lr_multiplier", "\(g.mapping_lr_multiplier)"))), conv_clamp \(v("conv_clamp", g.conv_clamp.map { "\($0)" } ?? "none"))",
+                "          channels \(v("channels", channels))",
+                "          \(v("parameters", g.parameters.formatted())) trainable parameters",
             ]
         }
         lines.append("")
