@@ -25,6 +25,20 @@ import TestSupport
         #expect(v.status == 0, "\(v.stdout)\(v.stderr)")
     }
 
+    /// The same weights through two sources: .sgan from the ONNX export and .sgan from the pickle
+    /// give the same images; `inspect` lists what was recognised.
+    @Test func convertedExportMatchesTheConvertedPickle() throws {
+        let dir = try TestPaths.temporaryDirectory()
+        let (a, b) = (dir.appendingPathComponent("a.sgan").path, dir.appendingPathComponent("b.sgan").path)
+        #expect(try runCLI(["convert", onnx.appendingPathComponent("ada32-full-ts.onnx").path, "-o", a]).status == 0)
+        #expect(try runCLI(["convert", TestPaths.official.appendingPathComponent("ada-skip-32.pkl").path, "-o", b]).status == 0)
+        let r = try runCLI(["verify", a, "--against", b, "--seeds", "0-3"])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        let i = try runCLI(["inspect", onnx.appendingPathComponent("ada32-synthesis-ts.onnx").path])
+        #expect(i.stdout.contains("recognised"))
+        #expect(i.stdout.contains("primitive"))
+    }
+
     @Test func partialExportsSayWhatTheyCannotDo() throws {
         let dir = try TestPaths.temporaryDirectory()
         var r = try runCLI(["inspect", onnx.appendingPathComponent("ada32-mapping-ts.onnx").path])
