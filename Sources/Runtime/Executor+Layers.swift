@@ -99,10 +99,10 @@ extension Executor {
     }
 
     /// act(x + bias) · gain, clamped, in place.
-    func biasAct(_ x: Value, _ b: BiasAct) -> Value {
-        var y = x
+    func biasAct(_ x: consuming Value, _ b: BiasAct) -> Value {
+        var y = consume x
         // Channels on axis 1; any further axes form the plane ([N, C] is a 1-pixel plane).
-        let shape = ImageShape(n: x.dims[0], c: x.dims.count > 1 ? x.dims[1] : 1, h: x.dims.dropFirst(2).reduce(1, *), w: 1)
+        let shape = ImageShape(n: y.dims[0], c: y.dims.count > 1 ? y.dims[1] : 1, h: y.dims.dropFirst(2).reduce(1, *), w: 1)
         let bias = b.bias.map(param)
         y.data.withUnsafeMutableBufferPointer { buf in
             withOptionalBuffer(bias) { kernels.biasNoiseAct(buf, shape: shape, bias: $0, epilogue: epilogue(b)) }
@@ -110,19 +110,28 @@ extension Executor {
         return y
     }
 
-    /// x + noise · strength (scalar, or per channel for StyleGAN1).
-    func addNoise(_ x: Value, _ z: Noise, mode: NoiseMode, rng: inout NumpyRandom?) -> Value {
-        if case .none = mode { return x }
-        var y = x
-        let s = imageShape(x)
+    /// x + noise · strength (scalar, or per channel for StyleGAN1), then, when `then` is given,
+    /// that node's bias + activation in the same pass.
+    func addNoise(_ x: consuming Value, _ z: Noise, mode: NoiseMode, rng: inout NumpyRandom?, then b: BiasAct?) -> Value {
+        var y = consume x
+        let s = imageShape(y)
+        let bias = b?.bias.map(param)
+        let e = b.map(epilogue) ?? Epilogue()
+        if case .none = mode {
+            guard b != nil else { return y }
+            y.data.withUnsafeMutableBufferPointer { buf in
+                withOptionalBuffer(bias) { kernels.biasNoiseAct(buf, shape: s, bias: $0, epilogue: e) }
+            }
+            return y
+        }
         let strength = param(z.strength)
-        let constNoise = param(z.constNoise)
-        for n in 0..<s.n {
-            let plane: [Float] = if case .const = mode { constNoise } else { (0..<s.plane).map { _ in Float(rng!.nextGaussian()) } }
-            for c in 0..<s.c {
-                let g = strength.count == 1 ? strength[0] : strength[c]
-                let base = (n * s.c + c) * s.plane
-                for j in 0..<s.plane { y.data[base + j] += plane[j] * g }
+        // const: the stored [H, W] buffer for every sample; random: fresh [N, H, W].
+        let noise = if case .const = mode { param(z.constNoise) } else { (0..<(s.n * s.plane)).map { _ in Float(rng!.nextGaussian()) } }
+        y.data.withUnsafeMutableBufferPointer { buf in
+            noise.withUnsafeBufferPointer { ns in
+                strength.withUnsafeBufferPointer { st in
+                    withOptionalBuffer(bias) { kernels.biasNoiseAct(buf, shape: s, noise: ns, noiseStrength: st, bias: $0, epilogue: e) }
+                }
             }
         }
         return y

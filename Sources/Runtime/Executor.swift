@@ -75,23 +75,36 @@ final class Executor: Sendable {
         let batch = subgraph.nodes.lazy.compactMap { n -> Int? in
             if case .input = n.op { inputs[n.name]?.dims.first } else { nil }
         }.first ?? 1
-        for (i, node) in subgraph.nodes.enumerated() {
-            let ins = node.inputs.map { values[$0]! }
-            let out: Value
+        var fused: Set<Int> = []
+        for (i, node) in subgraph.nodes.enumerated() where !fused.contains(i) {
+            var ins = node.inputs.map { values[$0]! }
+            // Values used for the last time leave the table first, so in-place ops own them.
+            for input in node.inputs where lastUse[input] == i { values[input] = nil }
+            var out: Value
+            var name = node.name
             if case .input = node.op {
                 guard let v = inputs[node.name] else { throw RuntimeError.badInput("missing graph input \(node.name)") }
                 out = v
+            } else if observe == nil, case .noise(let z) = node.op, i + 1 < subgraph.nodes.count,
+                      case .biasAct(let b) = subgraph.nodes[i + 1].op, subgraph.nodes[i + 1].inputs == [node.name],
+                      lastUse[node.name] == i + 1 {
+                // Noise injection and bias + activation in one pass (bit-identical to both).
+                out = addNoise(take(&ins), z, mode: noise, rng: &rng, then: b)
+                name = subgraph.nodes[i + 1].name
+                fused.insert(i + 1)
             } else {
-                out = try execute(node, ins, noise: noise, rng: &rng, batch: batch)
+                out = try execute(node, &ins, noise: noise, rng: &rng, batch: batch)
             }
-            observe?(node.name, out)
-            values[node.name] = out
-            for input in node.inputs where lastUse[input] == i { values[input] = nil }
+            observe?(name, out)
+            values[name] = out
         }
         return values[subgraph.output]!
     }
 
-    private func execute(_ node: Node, _ ins: [Value], noise: NoiseMode, rng: inout NumpyRandom?, batch: Int) throws -> Value {
+    /// The first input, removed from `ins` so that the caller holds the only reference.
+    private func take(_ ins: inout [Value]) -> Value { ins.removeFirst() }
+
+    private func execute(_ node: Node, _ ins: inout [Value], noise: NoiseMode, rng: inout NumpyRandom?, batch: Int) throws -> Value {
         switch node.op {
         case .input: preconditionFailure("inputs are bound by run")
         case .normalize2ndMoment(let eps):
@@ -129,9 +142,9 @@ final class Executor: Sendable {
         case .conv(let c):
             return conv(ins[0], c)
         case .noise(let z):
-            return addNoise(ins[0], z, mode: noise, rng: &rng)
+            return addNoise(take(&ins), z, mode: noise, rng: &rng, then: nil)
         case .biasAct(let b):
-            return biasAct(ins[0], b)
+            return biasAct(take(&ins), b)
         case .upfirdn2d(let u):
             return upfirdn(ins[0], filter: u.filter, up: u.up, down: u.down,
                            padding: (u.padding[0], u.padding[1], u.padding[2], u.padding[3]), gain: u.gain)
@@ -144,7 +157,7 @@ final class Executor: Sendable {
             }
             return Value(data: y, dims: [s.n, s.c, oh, ow])
         case .instanceNorm(let eps):
-            var x = ins[0]
+            var x = take(&ins)
             let s = imageShape(x)
             for p in 0..<(s.n * s.c) {
                 let r = (p * s.plane)..<((p + 1) * s.plane)
@@ -156,8 +169,8 @@ final class Executor: Sendable {
             }
             return x
         case .adaIN:
-            var x = ins[0]
-            let s = imageShape(x), style = ins[1].data
+            var x = take(&ins)
+            let s = imageShape(x), style = ins[0].data
             for n in 0..<s.n {
                 for c in 0..<s.c {
                     let (a, b) = (style[n * 2 * s.c + c] + 1, style[n * 2 * s.c + s.c + c])
@@ -167,8 +180,8 @@ final class Executor: Sendable {
             }
             return x
         case .add(let scale):
-            var y = ins[0]
-            for other in ins.dropFirst() { for j in y.data.indices { y.data[j] += other.data[j] } }
+            var y = take(&ins)
+            for other in ins { for j in y.data.indices { y.data[j] += other.data[j] } }
             if scale != 1 { for j in y.data.indices { y.data[j] *= scale } }
             return y
         case .opaque(let kind, _, _):
