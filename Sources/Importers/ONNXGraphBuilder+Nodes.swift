@@ -105,6 +105,10 @@ extension ONNXGraphBuilder {
         }
         var attrs = try Self.attributes(node, label: label)
         let outType = try outputType(op, node, ins, attributes: &attrs, label: label)
+        if op == "Split", attrs["split"] == nil, attrs["num_outputs"] == nil, ins.count < 2 || ins[1] == nil {
+            // Before opset 18, a Split without sizes splits into as many equal parts as it has outputs.
+            attrs["num_outputs"] = .int(node.outputs.count)
+        }
         let present = ins.compactMap { $0 }
         // No-ops pass their input on.
         if op == "Identity" || op == "Dropout" || (op == "Cast" && attrs["round_to"] == nil && ins.first??.type == outType) {

@@ -244,7 +244,13 @@ public struct PrimitiveInterpreter: PrimitiveEvaluator {
                     case "Pow": apply(Self.pow)
                     case "Min": apply { $0.isNaN || $1.isNaN ? .nan : min($0, $1) }
                     case "Max": apply { $0.isNaN || $1.isNaN ? .nan : max($0, $1) }
-                    case "Mod": apply { fmodf($0, $1) }
+                    case "Mod" where fmod != 0: apply { fmodf($0, $1) }
+                    case "Mod":
+                        // fmod = 0: the result takes the divisor's sign (Python's %).
+                        apply { u, v in
+                            let m = fmodf(u, v)
+                            return m != 0 && (m < 0) != (v < 0) ? m + v : m
+                        }
                     case "PRelu": apply { $0 < 0 ? $0 * $1 : $0 }
                     default: break
                     }
@@ -317,7 +323,9 @@ public struct PrimitiveInterpreter: PrimitiveEvaluator {
         let groupSize = outCount == 0 ? 0 : v.count / outCount
         let op = p.opType
         if case .i(let a) = v.storage, op != "ReduceMean", op != "ReduceL2" {
-            var acc = [Int](repeating: op == "ReduceProd" ? 1 : op == "ReduceMax" ? Int.min : op == "ReduceMin" ? Int.max : 0, count: outCount)
+            // Identities: booleans reduce over {0, 1} (max of nothing is false, min of nothing true).
+            let (lowest, highest) = v.type == .bool ? (0, 1) : (Int.min, Int.max)
+            var acc = [Int](repeating: op == "ReduceProd" ? 1 : op == "ReduceMax" ? lowest : op == "ReduceMin" ? highest : 0, count: outCount)
             for j in 0..<a.count {
                 let u = a[j]
                 switch op {

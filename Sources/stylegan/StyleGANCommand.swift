@@ -13,7 +13,7 @@ struct StyleGANCommand: ParsableCommand {
         version: StyleGANInfo.version,
         subcommands: [
             Inspect.self, Convert.self, Verify.self, Generate.self, Map.self,
-            Synthesize.self, Mix.self, Interpolate.self, Bench.self,
+            Synthesize.self, Mix.self, Interpolate.self, Bench.self, Run.self,
         ]
     )
 }
