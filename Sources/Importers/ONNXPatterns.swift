@@ -50,27 +50,10 @@ enum ONNXPatterns {
         b.stats.replacedByRecognition = before - after
     }
 
+    /// Canonical op names, or the ONNX op type for primitives (for the import statistics).
     static func opName(_ op: Op) -> String {
-        switch op {
-        case .input: "input"
-        case .normalize2ndMoment: "normalize_2nd_moment"
-        case .dense: "dense"
-        case .concat: "concat"
-        case .broadcast: "broadcast"
-        case .selectW: "select_w"
-        case .constInput: "const_input"
-        case .modulatedConv: "modulated_conv"
-        case .conv: "conv"
-        case .noise: "noise"
-        case .biasAct: "bias_act"
-        case .upfirdn2d: "upfirdn2d"
-        case .upsampleNearest: "upsample_nearest"
-        case .instanceNorm: "instance_norm"
-        case .adaIN: "ada_in"
-        case .add: "add"
-        case .opaque: "opaque"
-        case .primitive(let p): p.opType
-        }
+        if case .primitive(let p) = op { return p.opType }
+        return op.name
     }
 
     /// A direct graph (z → image) cut at its W boundary: the one broadcast of w to num_ws rows,

@@ -146,3 +146,29 @@ public struct UpFirDn: Sendable, Hashable, Codable {
         self.gain = gain
     }
 }
+
+extension Op {
+    /// The op's name in files and reports (`.sgan` headers, `inspect`), snake case.
+    public var name: String {
+        switch self {
+        case .input: "input"
+        case .normalize2ndMoment: "normalize_2nd_moment"
+        case .dense: "dense"
+        case .concat: "concat"
+        case .broadcast: "broadcast"
+        case .selectW: "select_w"
+        case .constInput: "const_input"
+        case .modulatedConv: "modulated_conv"
+        case .conv: "conv"
+        case .noise: "noise"
+        case .biasAct: "bias_act"
+        case .upfirdn2d: "upfirdn2d"
+        case .upsampleNearest: "upsample_nearest"
+        case .instanceNorm: "instance_norm"
+        case .adaIN: "ada_in"
+        case .add: "add"
+        case .opaque: "opaque"
+        case .primitive: "primitive"
+        }
+    }
+}

@@ -125,33 +125,11 @@ struct SGANModel: Equatable {
     }
 
     static func json(_ n: Node) -> JSONValue {
-        var o = JSONObject(["name": .string(n.name), "op": .string(opName(n.op)), "inputs": .array(n.inputs.map(JSONValue.string))])
+        var o = JSONObject(["name": .string(n.name), "op": .string(n.op.name), "inputs": .array(n.inputs.map(JSONValue.string))])
         for (k, v) in attributes(n.op) { o[k] = v }
         return .object(o)
     }
 
-    static func opName(_ op: Op) -> String {
-        switch op {
-        case .input: "input"
-        case .normalize2ndMoment: "normalize_2nd_moment"
-        case .dense: "dense"
-        case .concat: "concat"
-        case .broadcast: "broadcast"
-        case .selectW: "select_w"
-        case .constInput: "const_input"
-        case .modulatedConv: "modulated_conv"
-        case .conv: "conv"
-        case .noise: "noise"
-        case .biasAct: "bias_act"
-        case .upfirdn2d: "upfirdn2d"
-        case .upsampleNearest: "upsample_nearest"
-        case .instanceNorm: "instance_norm"
-        case .adaIN: "ada_in"
-        case .add: "add"
-        case .opaque: "opaque"
-        case .primitive: "primitive"
-        }
-    }
 
     private static func attributes(_ op: Op) -> KeyValuePairs<String, JSONValue> {
         switch op {
