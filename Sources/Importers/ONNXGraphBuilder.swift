@@ -116,18 +116,7 @@ struct ONNXGraphBuilder {
     /// Exact integer elements of an integer or boolean tensor.
     static func exactInts(_ t: Tensor) -> [Int] {
         t.withView { v in
-            (0..<v.shape.count).map { i in
-                let o = i * v.dtype.byteSize
-                switch v.dtype {
-                case .i64: return Int(Int64(littleEndian: v.bytes.loadUnaligned(fromByteOffset: o, as: Int64.self)))
-                case .i32: return Int(Int32(littleEndian: v.bytes.loadUnaligned(fromByteOffset: o, as: Int32.self)))
-                case .i16: return Int(Int16(littleEndian: v.bytes.loadUnaligned(fromByteOffset: o, as: Int16.self)))
-                case .i8: return Int(Int8(bitPattern: v.bytes[o]))
-                case .u8: return Int(v.bytes[o])
-                case .bool: return v.bytes[o] == 0 ? 0 : 1
-                default: return saturatingInt(v.float(at: i))
-                }
-            }
+            (0..<v.shape.count).map { i in v.int(at: i) ?? saturatingInt(v.float(at: i)) }
         }
     }
 

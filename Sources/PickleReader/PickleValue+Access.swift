@@ -19,16 +19,9 @@ extension PickleValue {
         case .int(let i): return i
         case .bigInt: throw PickleError(.type, offset: near, path: path, "integer \(shortDescription) does not fit in 64 bits")
         default:
-            if let t = try? asTensor(path: path, near: near), t.shape.count == 1, !t.dtype.isFloatingPoint, t.dtype != .bool {
-                return t.withUnsafeBytes { raw in
-                    switch t.dtype {
-                    case .i8: Int(Int8(bitPattern: raw[0]))
-                    case .u8: Int(raw[0])
-                    case .i16: Int(Int16(littleEndian: raw.loadUnaligned(as: Int16.self)))
-                    case .i32: Int(Int32(littleEndian: raw.loadUnaligned(as: Int32.self)))
-                    default: Int(Int64(littleEndian: raw.loadUnaligned(as: Int64.self)))
-                    }
-                }
+            if let t = try? asTensor(path: path, near: near), t.shape.count == 1, !t.dtype.isFloatingPoint, t.dtype != .bool,
+               let i = t.withView({ $0.int(at: 0) }) {
+                return i
             }
             throw mismatch("an integer", path: path, near: near)
         }

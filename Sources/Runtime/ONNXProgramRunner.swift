@@ -75,18 +75,7 @@ public enum PrimitiveProgramRunner {
         }
         guard !t.dtype.isFloatingPoint else { throw RuntimeError.badInput("\(what): element type \(t.dtype), expected \(type.rawValue)") }
         let ints: [Int] = t.withView { v in
-            (0..<v.shape.count).map { i in
-                let o = i * v.dtype.byteSize
-                switch v.dtype {
-                case .i64: return Int(Int64(littleEndian: v.bytes.loadUnaligned(fromByteOffset: o, as: Int64.self)))
-                case .i32: return Int(Int32(littleEndian: v.bytes.loadUnaligned(fromByteOffset: o, as: Int32.self)))
-                case .i16: return Int(Int16(littleEndian: v.bytes.loadUnaligned(fromByteOffset: o, as: Int16.self)))
-                case .i8: return Int(Int8(bitPattern: v.bytes[o]))
-                case .u8: return Int(v.bytes[o])
-                case .bool: return v.bytes[o] == 0 ? 0 : 1
-                default: return PValue.saturatingInt(v.float(at: i))
-                }
-            }
+            (0..<v.shape.count).map { i in v.int(at: i) ?? PValue.saturatingInt(v.float(at: i)) }
         }
         return PValue(ints: type == .bool ? ints.map { $0 == 0 ? 0 : 1 } : ints, dims: dims, type: type)
     }

@@ -16,6 +16,21 @@ public struct TensorView {
     @inlinable
     public func float(at i: Int) -> Float { ElementCodec.load(dtype, at: i, in: bytes) }
 
+    /// Element `i` exactly, for integer and boolean dtypes (nil for floating point).
+    @inlinable
+    public func int(at i: Int) -> Int? {
+        let o = i * dtype.byteSize
+        switch dtype {
+        case .i64: return Int(Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: o, as: Int64.self)))
+        case .i32: return Int(Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: o, as: Int32.self)))
+        case .i16: return Int(Int16(littleEndian: bytes.loadUnaligned(fromByteOffset: o, as: Int16.self)))
+        case .i8: return Int(Int8(bitPattern: bytes[o]))
+        case .u8: return Int(bytes[o])
+        case .bool: return bytes[o] == 0 ? 0 : 1
+        case .f32, .f16, .bf16, .f64: return nil
+        }
+    }
+
     public func floats() -> [Float] {
         if dtype == .f32 {
             return [Float](unsafeUninitializedCapacity: shape.count) { buf, n in

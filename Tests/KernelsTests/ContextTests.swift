@@ -1,12 +1,13 @@
 import Kernels
 import Testing
+import TestSupport
 
 @Suite struct ContextTests {
     /// Scratch grows on the first call of a shape and then stays: repeated calls allocate nothing.
     @Test func scratchStopsGrowingAfterFirstCall() {
         let ctx = KernelContext(threads: 2)
         let s = ImageShape(n: 2, c: 12, h: 20, w: 33)
-        var rng = TestRandom(seed: 5)
+        var rng = SplitMix64(seed: 5)
         let x = rng.floats(s.count)
         let w = PackedConvWeights(weight: rng.floats(10 * 12 * 9), outChannels: 10, inChannels: 12, kernel: 3)
         let wt = PackedConvWeights(weight: rng.floats(10 * 12 * 9), outChannels: 10, inChannels: 12, kernel: 3, layout: .transposed)
@@ -29,7 +30,7 @@ import Testing
     @Test func concurrentCallersGetTheSameResults() async {
         let ctx = KernelContext(threads: 2)
         let s = GEMMShape(m: 70, n: 300, k: 90)
-        var rng = TestRandom(seed: 11)
+        var rng = SplitMix64(seed: 11)
         let a = rng.floats(s.m * s.k), b = rng.floats(s.k * s.n)
         func product() -> [Float] {
             var c = [Float](repeating: 0, count: s.m * s.n)

@@ -1,5 +1,6 @@
 import Kernels
 import Testing
+import TestSupport
 
 /// One convolution case: input shape, output channels, kernel, padding.
 struct ConvCase: CustomStringConvertible, Sendable {
@@ -60,7 +61,7 @@ private func modulatedWeights(_ w: [Float], o: Int, i: Int, kk: Int, styles: Arr
     @Test(arguments: cases)
     func conv2dMatchesReference(_ cc: ConvCase) {
         let s = cc.shape, k = cc.kernel, o = cc.outChannels
-        var rng = TestRandom(seed: UInt64(s.count * 7 + o))
+        var rng = SplitMix64(seed: UInt64(s.count * 7 + o))
         let x = rng.floats(s.count), w = rng.floats(o * s.c * k * k)
         let gain: Float = 0.37
         let packed = w.withUnsafeBufferPointer { PackedConvWeights(weight: $0, outChannels: o, inChannels: s.c, kernel: k, weightGain: gain) }
@@ -94,7 +95,7 @@ private func modulatedWeights(_ w: [Float], o: Int, i: Int, kk: Int, styles: Arr
     @Test(arguments: [(cases[1], true), (cases[2], true), (cases[4], false), (cases[0], true), (cases[7], true), (cases[8], true), (cases[9], false)])
     func modulatedConv2dMatchesModulatedWeights(_ cc: ConvCase, demodulate: Bool) {
         let s = cc.shape, k = cc.kernel, o = cc.outChannels, kk = k * k
-        var rng = TestRandom(seed: UInt64(s.count * 3 + o))
+        var rng = SplitMix64(seed: UInt64(s.count * 3 + o))
         let x = rng.floats(s.count), w = rng.floats(o * s.c * kk), styles = rng.floats(s.n * s.c, scale: 2)
         let styleGain: Float = 1 / Float(s.c * kk).squareRoot()
         let packed = w.withUnsafeBufferPointer { PackedConvWeights(weight: $0, outChannels: o, inChannels: s.c, kernel: k) }
@@ -160,7 +161,7 @@ private func modulatedWeights(_ w: [Float], o: Int, i: Int, kk: Int, styles: Arr
     @Test(arguments: transposedCases)
     func transposedConvMatchesReference(_ cc: ConvCase) {
         let s = cc.shape, k = cc.kernel, o = cc.outChannels, kk = k * k
-        var rng = TestRandom(seed: UInt64(s.count * 5 + o * 3 + k))
+        var rng = SplitMix64(seed: UInt64(s.count * 5 + o * 3 + k))
         let x = rng.floats(s.count), w = rng.floats(o * s.c * kk), styles = rng.floats(s.n * s.c, scale: 2)
         let packed = w.withUnsafeBufferPointer { PackedConvWeights(weight: $0, outChannels: o, inChannels: s.c, kernel: k, layout: .transposed) }
         let out = packed.convTranspose2dOutputShape(s)

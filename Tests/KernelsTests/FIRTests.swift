@@ -1,5 +1,6 @@
 import Kernels
 import Testing
+import TestSupport
 
 struct FIRCase: CustomStringConvertible, Sendable {
     var shape: ImageShape, taps: Int, separable: Bool, outerProduct: Bool, up: Int, down: Int, padding: FIRPadding, gain: Float
@@ -27,7 +28,7 @@ struct FIRCase: CustomStringConvertible, Sendable {
 
     @Test(arguments: cases)
     func upfirdn2dMatchesReference(_ fc: FIRCase) {
-        var rng = TestRandom(seed: UInt64(fc.shape.count + fc.taps * 13 + fc.up))
+        var rng = SplitMix64(seed: UInt64(fc.shape.count + fc.taps * 13 + fc.up))
         let s = fc.shape, k = fc.taps
         let x = rng.floats(s.count)
         let filter: [Float]
@@ -95,7 +96,7 @@ struct FIRCase: CustomStringConvertible, Sendable {
     /// (img + y, as `img.add_(y)`).
     @Test(arguments: [ImageShape(n: 1, c: 5, h: 1, w: 1), ImageShape(n: 3, c: 7, h: 9, w: 13), ImageShape(n: 1, c: 3, h: 130, w: 257)])
     func fusedEqualsSeparateOps(_ s: ImageShape) {
-        var rng = TestRandom(seed: UInt64(s.count))
+        var rng = SplitMix64(seed: UInt64(s.count))
         let x0 = rng.floats(s.count, scale: 3), bias = rng.floats(s.c), scale = rng.floats(s.n * s.c, scale: 2)
         let noiseShared = rng.floats(s.plane), noisePer = rng.floats(s.n * s.plane), addend = rng.floats(s.count)
         let epilogues: [Epilogue] = [

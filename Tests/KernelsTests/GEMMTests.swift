@@ -1,6 +1,7 @@
 import Foundation
 import Kernels
 import Testing
+import TestSupport
 
 /// Scalar reference for the row-major GEMM (the test's own, stated once): returns C and the
 /// same sums on absolute values (the tolerance scale).
@@ -37,7 +38,7 @@ private func naiveGEMM(_ s: GEMMShape, _ a: [Float], lda: Int, _ b: [Float], ldb
     @Test(arguments: [false, true])
     func matchesScalarReference(accumulate: Bool) {
         for (s, extra) in Self.shapes {
-            var rng = TestRandom(seed: UInt64(s.m * 1_000_003 + s.n * 1009 + s.k))
+            var rng = SplitMix64(seed: UInt64(s.m * 1_000_003 + s.n * 1009 + s.k))
             let (lda, ldb, ldc) = (s.k + extra, s.n + extra, s.n + 2 * extra)
             let a = rng.floats(max(0, (s.m - 1) * lda + s.k))
             let b = rng.floats(max(0, (s.k - 1) * ldb + s.n))
@@ -79,7 +80,7 @@ private func naiveGEMM(_ s: GEMMShape, _ a: [Float], lda: Int, _ b: [Float], ldb
     @Test func largeSplitShapesAreThreadInvariant() {
         // Big enough that 2 threads split rows (wide K, few columns) or columns (many columns).
         for s in [GEMMShape(m: 301, n: 16, k: 700), GEMMShape(m: 20, n: 5000, k: 70)] {
-            var rng = TestRandom(seed: 99)
+            var rng = SplitMix64(seed: 99)
             let a = rng.floats(s.m * s.k), b = rng.floats(s.k * s.n)
             let (ref, mag) = naiveGEMM(s, a, lda: s.k, b, ldb: s.n, [Float](repeating: 0, count: s.m * s.n), ldc: s.n, accumulate: false)
             var byISA: [KernelISA: [Float]] = [:]
@@ -99,7 +100,7 @@ private func naiveGEMM(_ s: GEMMShape, _ a: [Float], lda: Int, _ b: [Float], ldb
     @Test(arguments: [1, 3])
     func denseMatchesReference(batch: Int) {
         for (inF, outF) in [(1, 1), (37, 19), (512, 512), (300, 45)] {
-            var rng = TestRandom(seed: UInt64(inF * 31 + outF + batch))
+            var rng = SplitMix64(seed: UInt64(inF * 31 + outF + batch))
             let x = rng.floats(batch * inF), w = rng.floats(outF * inF), bias = rng.floats(outF)
             let gain: Float = 1 / Float(inF).squareRoot()
             let e = Epilogue(biasGain: 0.01, activation: .lrelu(alpha: 0.2), gain: 1.4142135, clamp: 0.9)

@@ -1,6 +1,7 @@
 import Foundation
 import Kernels
 import Testing
+import TestSupport
 
 /// Kernel throughput on StyleGAN-like shapes. Timing belongs in benchmarks, not tests, so this runs
 /// only when asked (see Benchmarks/Kernels.md):
@@ -92,7 +93,7 @@ struct KernelsBenchmark {
         print("\n| SGEMM shape " + header)
         let shapes = [GEMMShape(m: 512, n: 1024, k: 4608), GEMMShape(m: 512, n: 16384, k: 4608), GEMMShape(m: 256, n: 65536, k: 2304),
                       GEMMShape(m: 32, n: 262_144, k: 288), GEMMShape(m: 4608, n: 16, k: 512)]
-        var rng = TestRandom(seed: 1)
+        var rng = SplitMix64(seed: 1)
         for s in shapes {
             let a = rng.floats(s.m * s.k), b = rng.floats(s.k * s.n)
             var c = [Float](repeating: 0, count: s.m * s.n)

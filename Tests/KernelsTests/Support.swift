@@ -1,20 +1,6 @@
 import Kernels
 import Testing
-
-/// Deterministic pseudo-random floats in [-1, 1) (SplitMix64), so failures reproduce.
-struct TestRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func float() -> Float { Float(next() >> 40) / Float(1 << 24) * 2 - 1 }
-    mutating func floats(_ n: Int, scale: Float = 1) -> [Float] { (0..<n).map { _ in float() * scale } }
-}
+import TestSupport
 
 /// The instruction-set paths to test: the portable fallback always (forced), AVX2/FMA where the
 /// CPU has it.

@@ -2,6 +2,7 @@ import Foundation
 import ONNXReader
 import Tensors
 import Testing
+import TestSupport
 
 /// Bytes that are not a well-formed ONNX protobuf, or are built to exhaust memory or stack:
 /// truncations, garbage, lengths past the end, deep nesting, floods of empty messages, huge
@@ -37,7 +38,7 @@ import Testing
             let data = try bytes(name)
             var lengths = Set(0..<min(600, data.count))
             lengths.formUnion(stride(from: 0, to: data.count, by: max(1, data.count / 1500)))
-            var rng = SplitMix(seed: UInt64(data.count))
+            var rng = SplitMix64(seed: UInt64(data.count))
             for _ in 0..<300 { lengths.insert(Int(rng.next() % UInt64(data.count))) }
             let r = prefixes(data, lengths.sorted())
             #expect(r.failed > 0, "\(name): \(r)")
@@ -51,7 +52,7 @@ import Testing
     }
 
     @Test func garbage() throws {
-        var rng = SplitMix(seed: 7)
+        var rng = SplitMix64(seed: 7)
         for size in [1, 2, 3, 10, 100, 4096, 100_000] {
             let junk = (0..<size).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
             let e = decodeError(junk)
@@ -192,15 +193,3 @@ import Testing
     }
 }
 
-/// A small deterministic generator for test data.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
