@@ -25,5 +25,11 @@ fi
 here=$(cd "$(dirname "$0")/.." && pwd)
 if ! python3 -c 'import numpy, h5py' 2>/dev/null; then
   echo "installing Python test references (Fixtures/requirements.txt)"
-  python3 -m pip install -q -r "$here/Fixtures/requirements.txt"
+  # A distribution's own Python may refuse pip (PEP 668): then take Debian's packages.
+  if ! python3 -m pip install -q -r "$here/Fixtures/requirements.txt"; then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-numpy python3-h5py >/dev/null
+  fi
 fi
