@@ -54,14 +54,16 @@ final class Executor: Sendable {
     init(graph: LayerGraph, threads: Int = KernelContext.defaultThreads) throws {
         try graph.validate()
         self.graph = graph
+        // Weights live only in their packed form; everything else as plain float32.
+        let weights = PackedWeights.weightNames(graph)
         var p: [String: [Float]] = [:]
-        for (name, t) in graph.tensors.entries { p[name] = t.floats() }
+        for (name, t) in graph.tensors.entries where !weights.contains(name) { p[name] = t.floats() }
         params = p
         kernels = KernelContext(threads: threads)
-        packed = PackedWeights(graph: graph) { p[$0]! }
+        packed = PackedWeights(graph: graph) { graph.tensors[$0]!.floats() }
     }
 
-    func param(_ name: String) -> [Float] { params[name]! }
+    func param(_ name: String) -> [Float] { params[name] ?? graph.tensors[name]!.floats() }
 
     /// Runs `subgraph` on `inputs`; `observe` sees every node's output (for dumps and parity).
     func run(_ subgraph: Graph, inputs: [String: Value], noise: NoiseMode,

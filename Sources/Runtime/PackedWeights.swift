@@ -26,6 +26,20 @@ struct PackedWeights: @unchecked Sendable {
         }
     }
 
+    /// The tensors that are packed (dense and convolution weights of canonical nodes).
+    static func weightNames(_ graph: LayerGraph) -> Set<String> {
+        var names = Set<String>()
+        for node in graph.mapping.nodes + graph.synthesis.nodes {
+            switch node.op {
+            case .dense(let d): names.insert(d.weight)
+            case .modulatedConv(let m): names.insert(m.weight)
+            case .conv(let c): names.insert(c.weight)
+            default: break
+            }
+        }
+        return names
+    }
+
     private func pack(_ graph: LayerGraph, _ name: String, _ param: (String) -> [Float], gain: Float,
                       _ layout: PackedConvWeights.Layout) -> PackedConvWeights {
         let d = graph.tensors[name]!.shape.dims
