@@ -41,7 +41,7 @@ extension PrimitiveInterpreter {
             guard perm.count == rank, Set(perm) == Set(0..<rank) else { throw PrimitiveFailure("perm \(perm) for rank \(rank)") }
             let out = perm.map { v.dims[$0] }
             let s = strides(v.dims)
-            return v.gather(strided(out, perm.map { s[$0] }, offset: 0), dims: out)
+            return v.gather(stridedIndex(out, perm.map { s[$0] }, offset: 0), dims: out)
         case "Concat": return try concat(p, x)
         case "Split":
             let v = try x.need(0)
@@ -219,28 +219,6 @@ extension PrimitiveInterpreter {
         return out
     }
 
-    /// Flat indices of a strided view: dims `out`, element strides `s`, starting at `offset`.
-    func strided(_ out: [Int], _ s: [Int], offset: Int) -> [Int] {
-        let n = product(out)
-        var index = [Int](repeating: 0, count: n)
-        guard n > 0 else { return index }
-        let r = out.count
-        var counter = [Int](repeating: 0, count: r), off = offset
-        for j in 0..<n {
-            index[j] = off
-            var k = r - 1
-            while k >= 0 {
-                counter[k] += 1
-                off += s[k]
-                if counter[k] < out[k] { break }
-                off -= s[k] * counter[k]
-                counter[k] = 0
-                k -= 1
-            }
-        }
-        return index
-    }
-
     /// Per axis (axis, first, step, length).
     func sliceAxes(_ v: PValue, _ spec: [(Int, Int, Int, Int)]) throws(PrimitiveFailure) -> PValue {
         let s = strides(v.dims)
@@ -250,7 +228,7 @@ extension PrimitiveInterpreter {
             st[ax] = s[ax] * step
             if len > 0 { offset += first * s[ax] }
         }
-        return v.gather(strided(out, st, offset: offset), dims: out)
+        return v.gather(stridedIndex(out, st, offset: offset), dims: out)
     }
 
     private func concat(_ p: Primitive, _ x: Operands) throws(PrimitiveFailure) -> PValue {

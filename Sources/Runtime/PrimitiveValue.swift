@@ -130,31 +130,36 @@ func checkedCount(_ dims: [Int], _ what: String) throws(PrimitiveFailure) -> Int
     return n
 }
 
-/// For every element of `out` (a broadcast of `dims`), the flat index into an array of shape `dims`.
-func broadcastIndex(from dims: [Int], to out: [Int]) -> [Int] {
-    let total = product(out)
-    if dims == out { return Array(0..<total) }
+/// Flat indices of a strided view: dims `out`, element strides `s`, starting at `offset`.
+func stridedIndex(_ out: [Int], _ s: [Int], offset: Int) -> [Int] {
+    let n = product(out)
+    var index = [Int](repeating: 0, count: n)
+    guard n > 0 else { return index }
     let r = out.count
-    let padded = [Int](repeating: 1, count: r - dims.count) + dims
-    let src = strides(padded)
-    let eff = (0..<r).map { padded[$0] == 1 ? 0 : src[$0] }
-    var index = [Int](repeating: 0, count: total)
-    if total == 0 { return index }
-    var counter = [Int](repeating: 0, count: r)
-    var off = 0
-    for j in 0..<total {
+    var counter = [Int](repeating: 0, count: r), off = offset
+    for j in 0..<n {
         index[j] = off
         var k = r - 1
         while k >= 0 {
             counter[k] += 1
-            off += eff[k]
+            off += s[k]
             if counter[k] < out[k] { break }
-            off -= eff[k] * counter[k]
+            off -= s[k] * counter[k]
             counter[k] = 0
             k -= 1
         }
     }
     return index
+}
+
+/// For every element of `out` (a broadcast of `dims`), the flat index into an array of shape `dims`.
+func broadcastIndex(from dims: [Int], to out: [Int]) -> [Int] {
+    if dims == out { return Array(0..<product(out)) }
+    let r = out.count
+    let padded = [Int](repeating: 1, count: r - dims.count) + dims
+    let src = strides(padded)
+    // A broadcast axis does not advance the source.
+    return stridedIndex(out, (0..<r).map { padded[$0] == 1 ? 0 : src[$0] }, offset: 0)
 }
 
 /// NumPy broadcast of concrete shapes.
