@@ -1,5 +1,3 @@
-import Foundation
-
 /// `verify --golden`: runs the golden latents through our runtime and compares every dataset
 /// whose name states its settings (`ws_psi07_cut4`, `img_const_psi1`, `img_mixed_const`,
 /// `act/<layer>`), reporting max |err|, RMSE and PSNR (peak-to-peak 2, the [-1, 1] range).
@@ -98,16 +96,9 @@ public enum GoldenVerification {
         guard got.count == w.count else {
             return Check(dataset: name, maxError: .infinity, rmse: .infinity, psnr: -.infinity, tolerance: 0, skipped: nil)
         }
-        var maxErr: Float = 0, sq: Double = 0, peak: Float = 0
-        for (a, b) in zip(got, w) {
-            let e = abs(a - b)
-            maxErr = e.isNaN ? .infinity : max(maxErr, e)
-            sq += Double(e) * Double(e)
-            peak = max(peak, abs(b))
-        }
-        let mse = w.isEmpty ? 0 : sq / Double(w.count)
-        let psnr = mse == 0 ? Float.infinity : Float(10 * log10(4 / mse))
-        return Check(dataset: name, maxError: maxErr, rmse: Float(mse.squareRoot()), psnr: psnr,
+        let e = ErrorStats(got, w)
+        let peak = w.reduce(0) { max($0, abs($1)) }
+        return Check(dataset: name, maxError: e.maxError, rmse: e.rmse, psnr: e.psnr,
                      tolerance: defaultTolerance * max(1, peak), skipped: nil)
     }
 }

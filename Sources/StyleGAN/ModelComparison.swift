@@ -1,5 +1,3 @@
-import Foundation
-
 /// `verify --against`: both models through our runtime on the same latents, compared layer by
 /// layer (every node both graphs share, in graph order) and on the final images.
 public enum ModelComparison {
@@ -65,14 +63,7 @@ public enum ModelComparison {
     }
 
     static func row(_ name: String, _ x: [Float], _ y: [Float]) -> Row {
-        var maxErr: Float = 0, sq = 0.0
-        for (a, b) in zip(x, y) {
-            let e = abs(a - b)
-            maxErr = e.isNaN ? .infinity : max(maxErr, e)
-            sq += Double(e) * Double(e)
-        }
-        let mse = x.isEmpty ? 0 : sq / Double(x.count)
-        return Row(layer: name, maxError: maxErr, rmse: Float(mse.squareRoot()),
-                   psnr: mse == 0 ? .infinity : Float(10 * log10(4 / mse)))
+        let e = ErrorStats(x, y)
+        return Row(layer: name, maxError: e.maxError, rmse: e.rmse, psnr: e.psnr)
     }
 }
