@@ -26,7 +26,7 @@ public enum Benchmark {
 
     public static func run(model: Model, threads: Int, batch: Int, iterations: Int, layers: Bool) throws -> Result {
         let c = model.config
-        let z = (0..<batch).flatMap { Latents.z(seed: UInt32($0), zDim: c.zDim) }
+        let z = Latents.z(seeds: (0..<batch).map(UInt32.init), zDim: c.zDim)
         let labels = [Float](repeating: 0, count: batch * c.cDim)
         let g = model.generator
         func once(_ observe: ((String, Value) -> Void)? = nil) throws {

@@ -36,12 +36,11 @@ public enum Interpolation {
     public static func ws(model: Model, seeds: [UInt32], frames: Int, space: Space, loop: Bool,
                           truncation: Truncation) throws -> Value {
         let c = model.config, g = model.generator
-        let z = seeds.flatMap { Latents.z(seed: $0, zDim: c.zDim) }
-        let labels = [Float](repeating: 0, count: c.cDim)
+        let z = Latents.z(seeds: seeds, zDim: c.zDim)
         let steps = parameters(keys: seeds.count, frames: frames, loop: loop)
         switch space {
         case .w:
-            let keys = try g.map(z: z, labels: Array([[Float]](repeating: labels, count: seeds.count).joined()),
+            let keys = try g.map(z: z, labels: [Float](repeating: 0, count: seeds.count * c.cDim),
                                  count: seeds.count, truncation: truncation)
             let per = c.numWs * c.wDim
             func key(_ i: Int) -> ArraySlice<Float> { keys.data[(i * per)..<((i + 1) * per)] }
@@ -50,7 +49,7 @@ public enum Interpolation {
         case .z:
             func key(_ i: Int) -> ArraySlice<Float> { z[(i * c.zDim)..<((i + 1) * c.zDim)] }
             let zs = steps.flatMap { slerp(key($0.from), key($0.to), $0.t) }
-            return try g.map(z: zs, labels: Array([[Float]](repeating: labels, count: steps.count).joined()),
+            return try g.map(z: zs, labels: [Float](repeating: 0, count: steps.count * c.cDim),
                              count: steps.count, truncation: truncation)
         }
     }

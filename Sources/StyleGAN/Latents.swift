@@ -6,6 +6,11 @@ public enum Latents {
         return rng.randn(zDim).map { Float($0) }
     }
 
+    /// z rows for `seeds`, concatenated [seeds.count, z_dim].
+    public static func z(seeds: [UInt32], zDim: Int) -> [Float] {
+        seeds.flatMap { z(seed: $0, zDim: zDim) }
+    }
+
     /// One-hot labels for class `index` (as `generate.py --class`).
     public static func oneHot(_ index: Int, classes: Int) -> [Float] {
         (0..<classes).map { $0 == index ? 1 : 0 }

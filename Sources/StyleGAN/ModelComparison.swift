@@ -45,7 +45,7 @@ public enum ModelComparison {
         guard a.zDim == b.zDim, a.cDim == b.cDim, a.numWs == b.numWs, a.wDim == b.wDim else {
             throw RuntimeError.badInput("the models differ in shape: z \(a.zDim)/\(b.zDim), c \(a.cDim)/\(b.cDim), W \(a.numWs)×\(a.wDim)/\(b.numWs)×\(b.wDim)")
         }
-        let z = seeds.flatMap { Latents.z(seed: $0, zDim: a.zDim) }
+        let z = Latents.z(seeds: seeds, zDim: a.zDim)
         let labels = [Float](repeating: 0, count: seeds.count * a.cDim)
         func run(_ m: Model) throws -> (acts: [String: Value], image: Value) {
             var acts: [String: Value] = [:]

@@ -24,7 +24,7 @@ public enum StyleMixing {
                                truncation: Truncation, noise: NoiseMode) throws -> Image {
         let c = model.config, g = model.generator
         let seeds = rows + columns
-        let z = seeds.flatMap { Latents.z(seed: $0, zDim: c.zDim) }
+        let z = Latents.z(seeds: seeds, zDim: c.zDim)
         let ws = try g.map(z: z, labels: [Float](repeating: 0, count: seeds.count * c.cDim), count: seeds.count, truncation: truncation)
         let per = c.numWs * c.wDim
         func w(_ i: Int) -> ArraySlice<Float> { ws.data[(i * per)..<((i + 1) * per)] }

@@ -75,7 +75,7 @@ struct Generate: ParsableCommand {
     func latentRows(zDim: Int) throws -> ([Float], [String]) {
         if let seeds {
             let list = try parseSeeds(seeds)
-            return (list.flatMap { Latents.z(seed: $0, zDim: zDim) }, list.map { String(format: "seed%04d.png", $0) })
+            return (Latents.z(seeds: list, zDim: zDim), list.map { String(format: "seed%04d.png", $0) })
         }
         let z = try NPY.read(path: latents!)
         guard z.shape.rank == 2, z.shape.dims[1] == zDim else {
