@@ -1,58 +1,219 @@
 #!/usr/bin/env python3
-"""Records what the official NVlabs loader reads from the network pickles, so the tests can
-check that PickleReader's tensors are the same bytes: names, shapes, dtypes and a SHA-256 prefix
-(16 hex digits) of each tensor's C-order little-endian bytes.
+"""Records what the official loaders read from every fixture pickle and .pt, so the tests can
+check that PickleReader's tensors are the same bytes.
 
-Needs torch and numpy (a venv outside the repository) and a checkout of
-NVlabs/stylegan2-ada-pytorch (never committed here):
-    /work/venvs/torch/bin/python Fixtures/pickles/record_official.py --nvlabs /path/to/stylegan2-ada-pytorch
+Needs torch and numpy (a venv outside the repository) and checkouts of NVlabs/stylegan2-ada-pytorch
+and NVlabs/stylegan3 (never committed here):
+    /work/venvs/torch/bin/python Fixtures/pickles/record_official.py \\
+        --nvlabs /path/to/stylegan2-ada-pytorch --sg3 /path/to/stylegan3
 
-- PyTorch-era pickles are loaded with the official `legacy.load_network_pkl`. Their embedded
-  module source was replaced by a comment in the fixtures, so an official
-  `persistence.import_hook` swaps the real `training/networks.py` source back in; the tensors
-  themselves come from torch's own `_load_from_bytes`/`_rebuild_tensor_v2`. Recorded:
-  `G_ema.state_dict()`.
-- TensorFlow-era pickles are read with the official `legacy._LegacyUnpickler` (real NumPy,
-  Network states as `_TFNetworkStub`); recorded: Gs's and its components' `variables`.
+Writes two kinds of record:
+
+- `official-tensors.json` (Tests/PickleReaderTests/DifferentialTests.swift): for every `.pkl` and
+  `.pt` under Fixtures/ (but the fuzzers' inputs in Fixtures/fuzz*) and ../shared/fixtures/official,
+  every tensor the official loader gives as `[path, shape, dtype, sha256]` (SHA-256 of the
+  C-order little-endian bytes), plus the file's own SHA-256. Loaders and paths:
+  * NVlabs PyTorch pickles: `legacy.load_network_pkl` of stylegan2-ada-pytorch (StyleGAN3
+    fixtures: of stylegan3); every network in the snapshot (`G`, `D`, `G_ema`), path
+    `<key>/<state_dict name>`. The fixtures carry a one-line comment instead of their module
+    source; an official `persistence.import_hook` swaps the checkout's source back in.
+  * NVlabs TensorFlow pickles: stylegan2-ada-pytorch's `legacy._LegacyUnpickler` (CPython pickle
+    and NumPy; each `dnnlib.tflib.network.Network` becomes a `_TFNetworkStub` holding its state).
+    Running the official TensorFlow code would rebuild each graph from the embedded build module,
+    which the fixtures replace by a comment; the variable values it would set are these arrays.
+    Path `<network name>[/<component>...]/<variable>`, for G, D and Gs.
+  * `.pt` files: `torch.load(weights_only=True)`; other pickles (`torch-pickled.pkl`, the
+    `payload-p*.pkl` of make_pickles.py): `pickle.load`, with the payload's stand-in classes as
+    plain attribute holders. Every tensor or NumPy array (scalars included) reached through dicts,
+    lists, tuples and object attributes, path `key/key[i]` (`{i}` for the i-th key when it is not
+    a string).
+- `official-<name>.json` (Tests/PickleReaderTests/OfficialPickleTests.swift): for the shared
+  fixtures and demo-faces-64, the snapshot's structure (top keys, class, init kwargs, TF
+  Network names and kwargs) and G_ema's / Gs's tensors with SHA-256 prefixes.
 """
-import argparse, hashlib, json, os, sys
+import argparse, glob, hashlib, json, os, pickle, subprocess, sys
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
+DTYPES = {"float16": "f16", "bfloat16": "bf16", "float32": "f32", "float64": "f64", "int8": "i8", "int16": "i16",
+          "int32": "i32", "int64": "i64", "uint8": "u8", "bool": "bool"}
 
 
-def digest(a):
+def little_endian(a):
     a = np.ascontiguousarray(a)
-    if a.dtype.byteorder == ">":
-        a = a.astype(a.dtype.newbyteorder("<"))
-    return hashlib.sha256(a.tobytes()).hexdigest()[:16]
+    return a.astype(a.dtype.newbyteorder("<")) if a.dtype.byteorder == ">" else a
 
 
-def entry(name, a, dtype):
-    return [name, list(a.shape), dtype, digest(a)]
+def digest(a, digits=64):
+    return hashlib.sha256(little_endian(a).tobytes()).hexdigest()[:digits]
 
 
-def record_torch(path, nvlabs):
-    import torch, legacy
+def entry(name, a, dtype, digits=64):
+    return [name, list(a.shape), dtype, digest(a, digits)]
+
+
+def torch_entry(name, t, digits=64):
+    import torch
+    t = t.detach().cpu().contiguous()
+    dtype = DTYPES[str(t.dtype).removeprefix("torch.")]
+    if t.dtype == torch.bfloat16:  # NumPy has no bfloat16: hash the raw 16-bit patterns
+        return [name, list(t.shape), dtype, digest(t.view(torch.int16).numpy(), digits)]
+    return entry(name, t.numpy(), dtype, digits)
+
+
+def file_sha256(path):
     with open(path, "rb") as f:
-        data = legacy.load_network_pkl(f)
-    g = data["G_ema"]
-    names = {torch.float32: "f32", torch.float16: "f16", torch.float64: "f64", torch.int64: "i64"}
-    tensors = [entry(k, v.detach().cpu().contiguous().numpy(), names[v.dtype]) for k, v in g.state_dict().items()]
-    return {"kind": "torch", "top_keys": sorted(data.keys()), "G_ema_class": type(g).__name__,
-            "G_ema_init_kwargs": {k: v for k, v in g.init_kwargs.items() if isinstance(v, (int, float, str))},
-            "G_ema_state_dict": tensors}
+        return hashlib.sha256(f.read()).hexdigest()
 
 
-def record_tf(path):
+# --- loaders (run in a worker process per checkout: both define top-level dnnlib, legacy, ...) ---
+
+def official_checkout(path):
+    """Puts the checkout first on sys.path and makes its persistence loader use the checkout's
+    module source where the fixture has a comment (`... omitted from this fixture: FILE`)."""
+    sys.path.insert(0, path)
+    from torch_utils import persistence
+
+    def restore_source(meta):
+        if meta.module_src.startswith("# module source omitted"):
+            named = meta.module_src.strip().split(": ")
+            source = named[1] if len(named) == 2 else "training/networks.py"
+            with open(os.path.join(path, source), encoding="utf-8-sig") as f:
+                meta.module_src = f.read()
+        return meta
+
+    persistence.import_hook(restore_source)
+
+
+def load_nvlabs_torch(path):
     import legacy
     with open(path, "rb") as f:
-        G, D, Gs = legacy._LegacyUnpickler(f).load()
-    dt = {"float32": "f32"}
+        return legacy.load_network_pkl(f)
+
+
+def nvlabs_torch_tensors(path):
+    import torch
+    data = load_nvlabs_torch(path)
+    out = []
+    for key, net in data.items():
+        if isinstance(net, torch.nn.Module):
+            out += [torch_entry(f"{key}/{n}", t) for n, t in net.state_dict().items()]
+    return out
+
+
+def load_tf(path):
+    import legacy
+    with open(path, "rb") as f:
+        return legacy._LegacyUnpickler(f).load()
+
+
+def tf_tensors(path):
+    out = []
+
+    def network(prefix, net):
+        out.extend(entry(f"{prefix}/{n}", np.asarray(v), DTYPES[np.asarray(v).dtype.name]) for n, v in net.variables)
+        for name, component in net.components.items():
+            network(f"{prefix}/{name}", component)
+
+    for net in load_tf(path):
+        network(net.name, net)
+    return out
+
+
+class Attributes:
+    """Stand-in for a payload class (make_pickles.py): only its attributes are kept."""
+    def __init__(self, *args):
+        self.args = args
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+
+
+class PayloadUnpickler(pickle.Unpickler):
+    def find_class(self, module, name):
+        if module.split(".")[0] in ("numpy", "collections", "builtins", "__builtin__", "copyreg", "copy_reg",
+                                       "_codecs", "torch"):
+            return super().find_class(module, name)
+        return type(name, (dict,), {}) if name == "EasyDict" else Attributes
+
+
+def walk_tensors(value):
+    """Every tensor or NumPy array reachable through containers and object attributes."""
+    import torch
+    out, on_path = [], set()
+
+    def walk(v, path):
+        if isinstance(v, torch.Tensor):
+            return out.append(torch_entry(path, v))
+        if isinstance(v, (np.ndarray, np.generic)):
+            return out.append(entry(path, np.asarray(v), DTYPES[np.asarray(v).dtype.name]))
+        if id(v) in on_path:
+            return
+        on_path.add(id(v))
+        join = (lambda k: f"{path}/{k}") if path else (lambda k: k)
+        if isinstance(v, dict):
+            for i, (k, x) in enumerate(v.items()):
+                walk(x, join(k if isinstance(k, str) else "{%d}" % i))
+        elif isinstance(v, (list, tuple)):
+            for i, x in enumerate(v):
+                walk(x, f"{path}[{i}]")
+        elif isinstance(v, Attributes):
+            walk(v.__dict__, path)
+        on_path.discard(id(v))
+
+    walk(value, "")
+    return out
+
+
+def plain_tensors(path):
+    import torch
+    if path.endswith(".pt"):
+        return walk_tensors(torch.load(path, map_location="cpu", weights_only=True))
+    with open(path, "rb") as f:
+        return walk_tensors(PayloadUnpickler(f).load())
+
+
+LOADERS = {
+    "nvlabs-torch": ("legacy.load_network_pkl (NVlabs stylegan2-ada-pytorch)", nvlabs_torch_tensors),
+    "nvlabs-torch-sg3": ("legacy.load_network_pkl (NVlabs stylegan3)", nvlabs_torch_tensors),
+    "nvlabs-tf": ("legacy._LegacyUnpickler (NVlabs stylegan2-ada-pytorch): pickle + NumPy", tf_tensors),
+    "torch-load": ("torch.load(weights_only=True)", plain_tensors),
+    "pickle": ("pickle.load (torch, NumPy; payload classes as attribute holders)", plain_tensors),
+}
+
+
+def kind_of(rel):
+    name = os.path.basename(rel)
+    if name.endswith(".pt"):
+        return "torch-load"
+    if rel.startswith("pickles/"):
+        return "pickle"
+    if name.startswith("tf-"):
+        return "nvlabs-tf"
+    return "nvlabs-torch-sg3" if name.startswith("sg3-") else "nvlabs-torch"
+
+
+def worker(kind, files):
+    """Runs in a child process with one checkout on sys.path; prints {file: tensors}."""
+    json.dump({f: LOADERS[kind][1](f) for f in files}, sys.stdout)
+
+
+# --- the structural records of OfficialPickleTests ---
+
+def structure_torch(path):
+    data = load_nvlabs_torch(path)
+    g = data["G_ema"]
+    return {"kind": "torch", "top_keys": sorted(data.keys()), "G_ema_class": type(g).__name__,
+            "G_ema_init_kwargs": {k: v for k, v in g.init_kwargs.items() if isinstance(v, (int, float, str))},
+            "G_ema_state_dict": [torch_entry(k, v, 16) for k, v in g.state_dict().items()]}
+
+
+def structure_tf(path):
+    G, D, Gs = load_tf(path)
 
     def variables(net):
-        return [entry(n, np.asarray(v), dt[np.asarray(v).dtype.name]) for n, v in net.variables]
+        return [entry(n, np.asarray(v), DTYPES[np.asarray(v).dtype.name], 16) for n, v in net.variables]
 
     return {"kind": "tf", "names": [G.name, D.name, Gs.name], "versions": [G.version, D.version, Gs.version],
             "Gs_build_func_name": Gs.build_func_name, "Gs_static_kwargs": dict(Gs.static_kwargs),
@@ -62,31 +223,60 @@ def record_tf(path):
             "D_variable_count": len(D.variables)}
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--nvlabs", required=True, help="checkout of NVlabs/stylegan2-ada-pytorch")
-    ap.add_argument("--official", default=os.path.join(os.path.dirname(ROOT), "shared", "fixtures", "official"))
-    args = ap.parse_args()
-    sys.path.insert(0, args.nvlabs)
-    from torch_utils import persistence
-    networks_src = open(os.path.join(args.nvlabs, "training", "networks.py"), encoding="utf-8-sig").read()
-
-    def restore_source(meta):
-        if meta.module_src.startswith("# module source omitted"):
-            meta.module_src = networks_src
-        return meta
-
-    persistence.import_hook(restore_source)
-    jobs = [("ada-skip-32", os.path.join(args.official, "ada-skip-32.pkl"), "torch"),
-            ("demo-faces-64", os.path.join(ROOT, "Fixtures", "models", "demo-faces-64.pkl"), "torch"),
-            ("tf-sg2-skip-32", os.path.join(args.official, "tf-sg2-skip-32.pkl"), "tf"),
-            ("tf-sg1-128", os.path.join(args.official, "tf-sg1-128.pkl"), "tf")]
-    for name, path, kind in jobs:
-        rec = record_torch(path, args.nvlabs) if kind == "torch" else record_tf(path)
+def write_structures(official):
+    jobs = [("ada-skip-32", os.path.join(official, "ada-skip-32.pkl"), structure_torch),
+            ("demo-faces-64", os.path.join(ROOT, "Fixtures", "models", "demo-faces-64.pkl"), structure_torch),
+            ("tf-sg2-skip-32", os.path.join(official, "tf-sg2-skip-32.pkl"), structure_tf),
+            ("tf-sg1-128", os.path.join(official, "tf-sg1-128.pkl"), structure_tf)]
+    for name, path, record in jobs:
+        rec = record(path)
         rec["file"] = os.path.basename(path)
         with open(os.path.join(HERE, f"official-{name}.json"), "w") as f:
             json.dump(rec, f, separators=(",", ":"), sort_keys=True)
             f.write("\n")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--nvlabs", required=True, help="checkout of NVlabs/stylegan2-ada-pytorch")
+    ap.add_argument("--sg3", required=True, help="checkout of NVlabs/stylegan3")
+    ap.add_argument("--official", default=os.path.join(os.path.dirname(ROOT), "shared", "fixtures", "official"))
+    ap.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.worker:
+        official_checkout(args.sg3 if args.worker[0] == "nvlabs-torch-sg3" else args.nvlabs)
+        return worker(args.worker[0], args.worker[1:])
+
+    fixtures = os.path.join(ROOT, "Fixtures")
+    # Not the fuzzers' hostile inputs (Fixtures/fuzz*): no official loader is meant to read them.
+    files = [("fixtures", os.path.relpath(p, fixtures)) for ext in ("pkl", "pt")
+             for p in glob.glob(os.path.join(fixtures, "**", f"*.{ext}"), recursive=True)
+             if not os.path.relpath(p, fixtures).startswith("fuzz")]
+    files += [("shared", os.path.relpath(p, os.path.dirname(args.official)))
+              for p in glob.glob(os.path.join(args.official, "*.pkl"))]
+    files.sort()
+    where = {"fixtures": fixtures, "shared": os.path.dirname(args.official)}
+    by_kind = {}
+    for root, rel in files:
+        by_kind.setdefault(kind_of(rel), []).append(os.path.join(where[root], rel))
+    tensors = {}
+    for kind, paths in by_kind.items():
+        out = subprocess.run([sys.executable, __file__, "--nvlabs", args.nvlabs, "--sg3", args.sg3,
+                              "--worker", kind] + paths, check=True, capture_output=True, text=True).stdout
+        tensors.update(json.loads(out))
+    records = []
+    for root, rel in files:
+        path = os.path.join(where[root], rel)
+        records.append({"root": root, "file": rel, "sha256": file_sha256(path), "kind": kind_of(rel),
+                        "loader": LOADERS[kind_of(rel)][0],
+                        "tensors": tensors[path]})
+    with open(os.path.join(HERE, "official-tensors.json"), "w") as f:
+        f.write('{"fixtures":[\n')
+        f.write(",\n".join(json.dumps(r, separators=(",", ":")) for r in records))
+        f.write("\n]}\n")
+
+    official_checkout(args.nvlabs)
+    write_structures(args.official)
 
 
 if __name__ == "__main__":
