@@ -32,8 +32,8 @@
 
 #define CK_MAX_THREADS 64
 #define CK_FIR_MAX_TAPS 64
-#define CK_SCRATCH_SLOTS 4
-enum { CK_SLOT_PACK_A = 0, CK_SLOT_PACK_B = 1, CK_SLOT_WORK = 2, CK_SLOT_WORK2 = 3 };
+#define CK_SCRATCH_SLOTS 5
+enum { CK_SLOT_PACK_A = 0, CK_SLOT_PACK_B = 1, CK_SLOT_WORK = 2, CK_SLOT_WORK2 = 3, CK_SLOT_WORK3 = 4 };
 
 // Micro-kernel store flags.
 #define CK_UKR_ACC 1   // C = C + acc (else C = acc)
@@ -82,6 +82,10 @@ typedef struct ck_ops {
     void (*epilogue_plane)(float *x, ptrdiff_t plane, float cs, const float *noise, float strength, float bb,
                            int act, float alpha, float gain, float clamp, const float *add);
     double (*fma_probe)(long iterations);
+    // Winograd F(m, 3) transforms of one segment of n tiles along a tile row (winograd_body.h).
+    void (*wino_input)(int m, const float *rows, ptrdiff_t ldr, ptrdiff_t n, float *v, ptrdiff_t ldv, float *work);
+    void (*wino_output)(int m, const float *mm, ptrdiff_t ldm, ptrdiff_t n, float scale, float *out, ptrdiff_t ldo,
+                        float *work);
 } ck_ops;
 
 extern const ck_ops ck_ops_portable;
@@ -118,6 +122,8 @@ static inline ptrdiff_t ck_max(ptrdiff_t a, ptrdiff_t b) { return a > b ? a : b;
 /// `c` points at C(m0, n0) with leading dimension ldc. Used by every parallel driver.
 void ck_gemm_rect(struct ck_context *ctx, int worker, const ck_gemm_problem *p, ptrdiff_t m0, ptrdiff_t m1,
                   ptrdiff_t n0, ptrdiff_t n1, float *c, ptrdiff_t ldc);
+/// The Winograd conv2d (winograd.c) on args->winograd, output oh × ow.
+void ck_conv2d_winograd(struct ck_context *ctx, const ck_conv_args *args, ptrdiff_t oh, ptrdiff_t ow);
 /// Pieces to cut a parallel job of `flops` into for `threads` workers (1 for small jobs).
 int ck_parts(int threads, double flops);
 /// Splits an m×n GEMM for `threads` workers into tm row pieces × tn column pieces.

@@ -222,6 +222,12 @@ void ck_conv2d(ck_context *ctx, const ck_conv_args *a) {
     const int k = a->kernel, pad = a->padding;
     const ptrdiff_t oh = a->h + 2 * pad - k + 1, ow = a->w + 2 * pad - k + 1;
     if (a->n <= 0 || a->out_ch <= 0 || oh <= 0 || ow <= 0) return;
+    if (a->winograd && k == 3 &&
+        (a->algorithm == CK_CONV_WINOGRAD ||
+         (a->algorithm == CK_CONV_AUTO && ck_winograd_suits(a->winograd_m, a->c, a->out_ch, oh, ow)))) {
+        ck_conv2d_winograd(ctx, a, oh, ow);
+        return;
+    }
     if (a->algorithm == CK_CONV_DIRECT || (a->algorithm == CK_CONV_AUTO && conv_direct_suits(ow))) {
         conv2d_direct(ctx, a, oh, ow);
         return;

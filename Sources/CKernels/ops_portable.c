@@ -5,6 +5,7 @@
 #define CK_TARGET
 #define CK_NAME(x) x##_portable
 #include "kernels_body.h"
+#include "winograd_body.h"
 
 const ck_ops ck_ops_portable = {
     .ukr = ukr_generic_portable,
@@ -16,4 +17,6 @@ const ck_ops ck_ops_portable = {
     .fir_plane = fir_plane_portable,
     .epilogue_plane = epilogue_plane_portable,
     .fma_probe = fma_probe_generic_portable,
+    .wino_input = wino_input_portable,
+    .wino_output = wino_output_portable,
 };

@@ -1,10 +1,15 @@
 internal import CKernels
 
-/// How `KernelContext.conv2d` feeds the GEMM. Both run the same micro-kernel arithmetic in the
-/// same order, so they give bit-identical results; only speed differs.
+/// How `KernelContext.conv2d` runs. `.packed` and `.direct` run the same micro-kernel arithmetic
+/// in the same order, so they give bit-identical results; only speed differs. `.winograd` does
+/// fewer multiplies and rounds differently.
 public enum ConvAlgorithm: Sendable, Hashable {
-    /// `.direct` for maps at least 16 pixels wide (whole 16-pixel strips), else `.packed`.
+    /// Winograd when the weights carry a Winograd form and the output is large enough for it
+    /// (at least 4m × 4m pixels); else `.direct` for maps at least 16 pixels wide (whole 16-pixel
+    /// strips), else `.packed`.
     case automatic
+    /// Winograd with the transform the weights carry (they must have been packed with one).
+    case winograd
     /// Implicit im2col packed into B panels (any shape).
     case packed
     /// B read in place from a zero-padded, scaled band of input rows (no im2col).
@@ -27,12 +32,14 @@ extension KernelContext {
                        outputScale: UnsafeBufferPointer<Float>? = nil, algorithm: ConvAlgorithm = .automatic,
                        into y: UnsafeMutableBufferPointer<Float>) {
         precondition(weights.layout == .conv, "conv2d: weights packed for the transposed convolution")
+        precondition(algorithm != .winograd || weights.winogradTile != nil, "conv2d: .winograd on weights packed without a Winograd form")
         let out = weights.conv2dOutputShape(shape, padding: padding)
         precondition(padding >= 0 && out.h > 0 && out.w > 0, "conv2d: no output for \(shape) with k=\(weights.kernel) p=\(padding)")
         let code: Int32 = switch algorithm {
         case .automatic: Int32(CK_CONV_AUTO)
         case .packed: Int32(CK_CONV_PACKED)
         case .direct: Int32(CK_CONV_DIRECT)
+        case .winograd: Int32(CK_CONV_WINOGRAD)
         }
         run(x, shape: shape, weights: weights, out: out, padding: padding, inputScale: inputScale, inputScaleGain: inputScaleGain,
             outputScale: outputScale, algorithm: code, into: y, ck_conv2d)
@@ -64,22 +71,28 @@ extension KernelContext {
         if let outputScale { precondition(outputScale.count >= shape.n * out.c, "convolution: outputScale needs [n, O] = \(shape.n * out.c) floats") }
         if shape.n == 0 { return }
         weights.packed.withUnsafeBufferPointer { wp in
-            var args = ck_conv_args()
-            args.n = shape.n
-            args.c = shape.c
-            args.h = shape.h
-            args.w = shape.w
-            args.x = x.baseAddress
-            args.packed = wp.baseAddress
-            args.out_ch = weights.outChannels
-            args.kernel = Int32(weights.kernel)
-            args.padding = Int32(padding)
-            args.in_scale = inputScale?.baseAddress
-            args.in_scale_gain = inputScaleGain
-            args.out_scale = outputScale?.baseAddress
-            args.y = y.baseAddress
-            args.algorithm = algorithm
-            body(raw, &args)
+            weights.winograd.withUnsafeBufferPointer { wino in
+                var args = ck_conv_args()
+                if let tile = weights.winogradTile {
+                    args.winograd = wino.baseAddress
+                    args.winograd_m = Int32(tile.rawValue)
+                }
+                args.n = shape.n
+                args.c = shape.c
+                args.h = shape.h
+                args.w = shape.w
+                args.x = x.baseAddress
+                args.packed = wp.baseAddress
+                args.out_ch = weights.outChannels
+                args.kernel = Int32(weights.kernel)
+                args.padding = Int32(padding)
+                args.in_scale = inputScale?.baseAddress
+                args.in_scale_gain = inputScaleGain
+                args.out_scale = outputScale?.baseAddress
+                args.y = y.baseAddress
+                args.algorithm = algorithm
+                body(raw, &args)
+            }
         }
     }
 }

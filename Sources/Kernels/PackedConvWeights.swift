@@ -1,5 +1,15 @@
 internal import CKernels
 
+/// Winograd F(m, 3) variants for 3×3 convolutions: output tiles of m×m pixels from (m + 2)²
+/// input tiles. Multiplies per output pixel and channel pair: 9 direct, 4 for F(2,3), 2.25 for
+/// F(4,3); the larger tile rounds less accurately in float32 (see WinogradTests).
+public enum WinogradTile: Int, Sendable, Hashable, CustomStringConvertible {
+    case f2x3 = 2
+    case f4x3 = 4
+
+    public var description: String { "F(\(rawValue),3)" }
+}
+
 /// Convolution weights [O, I, k, k] (OIHW), packed once at load time as the GEMM's A operand,
 /// with the weight gain folded in. The modulated convolution uses them unchanged: the styles
 /// scale the input channels and the demodulation coefficients scale the output channels, so the
@@ -17,13 +27,22 @@ public struct PackedConvWeights: Sendable {
     public let inChannels: Int
     public let kernel: Int
     public let layout: Layout
+    /// The Winograd form carried besides the direct one (3×3 `.conv` weights only), if packed with one.
+    public let winogradTile: WinogradTile?
     let packed: [Float]
+    /// For each of the t² transform positions, U_ξ = G·w·Gᵀ at ξ packed as a GEMM A [O × I]
+    /// (empty without a Winograd form).
+    let winograd: [Float]
     /// Σ over the k×k taps of (w·gain)², per (o, i), stored transposed [I, O].
     let squareSums: [Float]
 
+    /// - Parameter winograd: also pack the Winograd F(m, 3) transform of the weights (3×3, `.conv`
+    ///   layout only), which `KernelContext.conv2d` then uses on large enough maps. It costs
+    ///   t²/9 times the weights' bytes more (16/9 for F(2,3), 4× for F(4,3)).
     public init(weight: UnsafeBufferPointer<Float>, outChannels: Int, inChannels: Int, kernel: Int,
-                weightGain: Float = 1, layout: Layout = .conv) {
+                weightGain: Float = 1, layout: Layout = .conv, winograd: WinogradTile? = nil) {
         precondition(outChannels > 0 && inChannels > 0 && kernel > 0, "PackedConvWeights: sizes must be positive")
+        precondition(winograd == nil || (kernel == 3 && layout == .conv), "PackedConvWeights: Winograd needs 3×3 conv weights")
         let kk = kernel * kernel
         precondition(weight.count >= outChannels * inChannels * kk,
                      "PackedConvWeights: weight has \(weight.count) floats, needs \(outChannels * inChannels * kk)")
@@ -50,16 +69,31 @@ public struct PackedConvWeights: Sendable {
             }
         }
         squareSums = sums
-    }
-
-    public init(weight: [Float], outChannels: Int, inChannels: Int, kernel: Int, weightGain: Float = 1, layout: Layout = .conv) {
-        self = weight.withUnsafeBufferPointer {
-            PackedConvWeights(weight: $0, outChannels: outChannels, inChannels: inChannels, kernel: kernel, weightGain: weightGain, layout: layout)
+        winogradTile = winograd
+        if let winograd {
+            let m = Int32(winograd.rawValue), wcount = Int(ck_winograd_weights_count(outChannels, inChannels, m))
+            self.winograd = [Float](unsafeUninitializedCapacity: wcount) { buf, initialized in
+                ck_pack_winograd_weights(outChannels, inChannels, m, weight.baseAddress, weightGain, buf.baseAddress)
+                initialized = wcount
+            }
+        } else {
+            self.winograd = []
         }
     }
 
-    /// Bytes of the packed weights (plus the square sums).
-    public var byteCount: Int { (packed.count + squareSums.count) * MemoryLayout<Float>.stride }
+    public init(weight: [Float], outChannels: Int, inChannels: Int, kernel: Int, weightGain: Float = 1, layout: Layout = .conv,
+                winograd: WinogradTile? = nil) {
+        self = weight.withUnsafeBufferPointer {
+            PackedConvWeights(weight: $0, outChannels: outChannels, inChannels: inChannels, kernel: kernel, weightGain: weightGain,
+                              layout: layout, winograd: winograd)
+        }
+    }
+
+    /// Bytes of the packed weights (plus the square sums and the Winograd form).
+    public var byteCount: Int { (packed.count + squareSums.count + winograd.count) * MemoryLayout<Float>.stride }
+
+    /// Bytes of the Winograd form alone (0 without one).
+    public var winogradByteCount: Int { winograd.count * MemoryLayout<Float>.stride }
 
     /// StyleGAN2 demodulation coefficients:
     /// d[s, o] = 1 / √(Σᵢ (styles[s, i]·styleGain)² · Σ_k w[o, i, k]² + epsilon),

@@ -9,7 +9,7 @@ struct ConvCase: CustomStringConvertible, Sendable {
 }
 
 /// Runs `body` on each sample's slice (the references take one sample).
-private func perSample(_ x: [Float], _ inPer: Int, _ y: inout [Float], _ outPer: Int, n: Int,
+func perSample(_ x: [Float], _ inPer: Int, _ y: inout [Float], _ outPer: Int, n: Int,
                        _ body: (UnsafeBufferPointer<Float>, UnsafeMutableBufferPointer<Float>, Int) -> Void) {
     x.withUnsafeBufferPointer { xs in
         y.withUnsafeMutableBufferPointer { ys in
@@ -24,7 +24,7 @@ private func perSample(_ x: [Float], _ inPer: Int, _ y: inout [Float], _ outPer:
 /// The modulated weights as the executor builds them today, per sample: w′ = w·(s·g) and, when
 /// demodulating, w′ · 1/√(Σ w′² + 1e-8) per output channel. The test's independent statement of
 /// StyleGAN2's modulation.
-private func modulatedWeights(_ w: [Float], o: Int, i: Int, kk: Int, styles: ArraySlice<Float>, gain: Float, demodulate: Bool) -> [Float] {
+func modulatedWeights(_ w: [Float], o: Int, i: Int, kk: Int, styles: ArraySlice<Float>, gain: Float, demodulate: Bool) -> [Float] {
     var wm = w
     for oc in 0..<o {
         var sum: Float = 0

@@ -194,4 +194,50 @@ struct KernelsBenchmark {
         for t in threadCounts { print("| epilogue bias+noise+lrelu+gain+clamp 32ch 1024² | \(t) | \(Self.fmt(r[t]!.wall * 1e3, 2)) |") }
         print("\nload average at the end: \(Self.loadAverage())\n")
     }
+
+    /// The 3×3 stride-1 modulated convolutions of config-f and paper256 by the direct path and by
+    /// Winograd F(2,3) and F(4,3); the three run interleaved, best of 5 each. GFLOP/s counts the
+    /// direct convolution's multiply-adds (the work done, whatever the algorithm).
+    @Test func winograd() {
+        print("\n## Winograd vs direct 3×3 (\(KernelISA.host), load average \(Self.loadAverage()))\n")
+        print("| layer (batch 1, modulated) | threads | direct ms | F(2,3) ms | F(4,3) ms | best speed-up | F(2,3) / F(4,3) extra weights |")
+        print("|---|---|---|---|---|---|---|")
+        let layers: [(Int, Int)] = [(512, 16), (512, 32), (512, 64), (256, 64), (256, 128), (128, 128), (128, 256), (64, 256), (64, 512), (32, 1024)]
+        var rng = SplitMix64(seed: 3)
+        for (c, res) in layers {
+            let s = ImageShape(n: 1, c: c, h: res, w: res)
+            let x = rng.floats(s.count), w = rng.floats(c * c * 9), styles = rng.floats(c)
+            let variants: [PackedConvWeights] = [nil, WinogradTile.f2x3, .f4x3].map {
+                PackedConvWeights(weight: w, outChannels: c, inChannels: c, kernel: 3, winograd: $0)
+            }
+            var y = [Float](repeating: 0, count: s.count), d = [Float](repeating: 0, count: c)
+            styles.withUnsafeBufferPointer { st in d.withUnsafeMutableBufferPointer { variants[0].demodulation(styles: st, batch: 1, styleGain: 0.01, into: $0) } }
+            for t in [1, 2] {
+                let ctx = KernelContext(threads: t)
+                var best = [Double](repeating: .infinity, count: 3)
+                x.withUnsafeBufferPointer { xs in
+                    styles.withUnsafeBufferPointer { st in
+                        d.withUnsafeBufferPointer { ds in
+                            y.withUnsafeMutableBufferPointer { ys in
+                                for rep in 0..<6 {
+                                    for (v, packed) in variants.enumerated() {
+                                        let algorithm: ConvAlgorithm = v == 0 ? .direct : .winograd
+                                        let t0 = DispatchTime.now().uptimeNanoseconds
+                                        ctx.conv2d(xs, shape: s, weights: packed, padding: 1, inputScale: st, inputScaleGain: 0.01,
+                                                   outputScale: ds, algorithm: algorithm, into: ys)
+                                        let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
+                                        if rep > 0 { best[v] = min(best[v], dt) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                let extra = variants.dropFirst().map { Self.fmt(Double($0.winogradByteCount) / 1e6, 2) }.joined(separator: " / ")
+                print("| conv3x3 \(c)→\(c) @\(res)² | \(t) | \(Self.fmt(best[0] * 1e3, 2)) | \(Self.fmt(best[1] * 1e3, 2)) | \(Self.fmt(best[2] * 1e3, 2)) | "
+                      + "\(Self.fmt(best[0] / best[1...].min()!, 2))× | \(extra) MB |")
+            }
+        }
+        print("\nload average at the end: \(Self.loadAverage())\n")
+    }
 }

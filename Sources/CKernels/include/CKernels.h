@@ -92,7 +92,9 @@ typedef struct ck_conv_args {
     float in_scale_gain;
     const float *out_scale;       ///< optional [n, out_ch]: output channel o of sample s is multiplied by out_scale[s·out_ch + o]
     float *y;
-    int algorithm;                ///< conv2d: CK_CONV_AUTO, CK_CONV_PACKED or CK_CONV_DIRECT (same results)
+    int algorithm;                ///< conv2d: CK_CONV_AUTO, CK_CONV_PACKED, CK_CONV_DIRECT or CK_CONV_WINOGRAD
+    const float *winograd;        ///< conv2d, optional: ck_pack_winograd_weights output (3×3 kernels only)
+    int winograd_m;               ///< its output tile: 2 for F(2,3), 4 for F(4,3)
 } ck_conv_args;
 
 /// conv2d algorithms. Both run the same micro-kernel arithmetic in the same order, so they give
@@ -101,7 +103,16 @@ enum {
     CK_CONV_AUTO = 0,
     CK_CONV_PACKED = 1, ///< implicit im2col packed into B panels (any shape)
     CK_CONV_DIRECT = 2, ///< B read in place from a zero-padded, scaled band of input rows (wide maps)
+    CK_CONV_WINOGRAD = 3, ///< Winograd F(m, 3) on `winograd` weights (fewer multiplies, different rounding)
 };
+
+/// Winograd F(m, 3) weights for m = 2 or 4 (tile t = m + 2): for each of the t² transform
+/// positions ξ, U_ξ[o, i] = (G·w[o, i]·gain·Gᵀ)[ξ] packed as a GEMM A operand [O × I]
+/// (ck_packed_a_count(O, I) floats each, ξ-major). Computed in double, rounded once.
+size_t ck_winograd_weights_count(ptrdiff_t out_ch, ptrdiff_t in_ch, int m);
+void ck_pack_winograd_weights(ptrdiff_t out_ch, ptrdiff_t in_ch, int m, const float *w, float gain, float *dst);
+/// Whether CK_CONV_AUTO takes the Winograd path for this convolution (when the weights carry it).
+int ck_winograd_suits(int m, ptrdiff_t in_ch, ptrdiff_t out_ch, ptrdiff_t oh, ptrdiff_t ow);
 
 /// Correlation, stride 1, zero padding: y [n, O, h + 2p − k + 1, w + 2p − k + 1].
 void ck_conv2d(ck_context *ctx, const ck_conv_args *args);

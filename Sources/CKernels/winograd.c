@@ -1,0 +1,217 @@
+// Winograd F(m, 3) convolution (m = 2 or 4) for 3×3 kernels, stride 1, any zero padding:
+// fewer multiplies than the direct convolution (t²/m² = 4 for F(2,3), 2.25 for F(4,3) per output
+// pixel and channel pair instead of 9), on the same packed GEMM micro-kernel.
+//
+// Per chunk of tiles (output m×m blocks, row-major over the map): the input transform writes
+// V_ξ [I × tiles] straight in packed-B order (scaled by the input-channel scale on the way, as
+// the direct path scales), then for each block of output channels: t² GEMMs M_ξ = U_ξ · V_ξ with
+// the weights' transform U_ξ packed at load, and the output transform (times the output-channel
+// scale) into y. A tile's result depends only on its own input and the fixed K blocking of the
+// GEMM, never on the chunking or the thread count.
+#include "ck_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+size_t ck_winograd_weights_count(ptrdiff_t out_ch, ptrdiff_t in_ch, int m) {
+    const ptrdiff_t t = m + 2;
+    return (size_t)(t * t) * ck_packed_a_count(out_ch, in_ch);
+}
+
+void ck_pack_winograd_weights(ptrdiff_t out_ch, ptrdiff_t in_ch, int m, const float *w, float gain, float *dst) {
+    static const double g4[6][3] = {
+        {1.0 / 4, 0, 0},
+        {-1.0 / 6, -1.0 / 6, -1.0 / 6},
+        {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+        {1.0 / 24, 1.0 / 12, 1.0 / 6},
+        {1.0 / 24, -1.0 / 12, 1.0 / 6},
+        {0, 0, 1},
+    };
+    static const double g2[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
+    const int t = m + 2, tt = t * t;
+    const double(*g)[3] = m == 4 ? g4 : g2;
+    const ptrdiff_t plane = out_ch * in_ch;
+    float *u = malloc((size_t)(tt * plane) * sizeof(float)); // U_ξ[o, i], ξ-major
+    if (!u) abort();
+    for (ptrdiff_t oi = 0; oi < plane; oi++) {
+        const float *k = w + oi * 9;
+        double gk[6][3]; // G·k
+        for (int a = 0; a < t; a++)
+            for (int c = 0; c < 3; c++) gk[a][c] = g[a][0] * k[c] + g[a][1] * k[3 + c] + g[a][2] * k[6 + c];
+        for (int a = 0; a < t; a++)
+            for (int b = 0; b < t; b++) {
+                const double v = gk[a][0] * g[b][0] + gk[a][1] * g[b][1] + gk[a][2] * g[b][2];
+                u[(a * t + b) * plane + oi] = (float)(v * gain);
+            }
+    }
+    const size_t each = ck_packed_a_count(out_ch, in_ch);
+    for (int xi = 0; xi < tt; xi++) ck_pack_a(out_ch, in_ch, u + xi * plane, in_ch, 1.0f, dst + xi * each);
+    free(u);
+}
+
+// Chunk and channel-block sizes. A chunk's V (t²·I·tiles floats) and a channel block's M
+// (t²·ob·tiles) are each kept near L2 size; chunks hold at least 32 tiles (two micro-kernel
+// strips) so U_ξ blocks are reused across enough columns.
+#define CK_WINO_V_FLOATS (192 * 1024)
+#define CK_WINO_M_FLOATS (96 * 1024)
+
+int ck_winograd_suits(int m, ptrdiff_t in_ch, ptrdiff_t out_ch, ptrdiff_t oh, ptrdiff_t ow) {
+    (void)in_ch;
+    (void)out_ch;
+    // Enough tiles per row for the transforms to run on long segments.
+    return ow >= 4 * m && oh >= 4 * m;
+}
+
+typedef struct wino_job {
+    struct ck_context *ctx;
+    const ck_conv_args *a;
+    int m, t;
+    ptrdiff_t oh, ow, tiles_x, tiles_y, tiles, chunk, nchunks, ob, ldr;
+    int pieces; // output-channel pieces per chunk
+    size_t v_floats, m_floats, work_floats;
+} wino_job;
+
+// Position of V_ξ(i, j) in packed-B order (K blocks of ck_kc_block(I), strips of CK_NR tiles).
+static inline ptrdiff_t packed_b_offset(ptrdiff_t i, ptrdiff_t j, ptrdiff_t k, ptrdiff_t npad) {
+    const ptrdiff_t kcb = ck_kc_block(k), pc = i / kcb * kcb, kc = ck_min(kcb, k - pc);
+    return npad * pc + (j / CK_NR) * CK_NR * kc + (i - pc) * CK_NR + j % CK_NR;
+}
+
+static void wino_task(void *arg, int task, int worker) {
+    wino_job *j = arg;
+    const ck_conv_args *a = j->a;
+    const ck_ops *ops = ck_context_ops(j->ctx);
+    const int m = j->m, t = j->t, tt = t * t, pad = a->padding;
+    const int s = task / (int)(j->nchunks * j->pieces), r = task % (int)(j->nchunks * j->pieces);
+    const ptrdiff_t chunk = r / j->pieces, C = a->c, H = a->h, W = a->w, O = a->out_ch;
+    ptrdiff_t o0, o1;
+    ck_piece(O, CK_MR, j->pieces, r % j->pieces, &o0, &o1);
+    const ptrdiff_t t0 = chunk * j->chunk, t1 = ck_min(t0 + j->chunk, j->tiles), nt = t1 - t0;
+    if (o1 <= o0 || nt <= 0) return;
+    const ptrdiff_t npad = ck_round_up(nt, CK_NR), vstride = C * npad, ldr = j->ldr;
+    const float *x = a->x + s * C * H * W;
+    float *y = a->y + s * O * j->oh * j->ow;
+    float *v = ck_scratch_get(j->ctx, worker, CK_SLOT_WORK, j->v_floats);
+    float *mbuf = ck_scratch_get(j->ctx, worker, CK_SLOT_WORK2, j->m_floats);
+    float *rows = ck_scratch_get(j->ctx, worker, CK_SLOT_WORK3, j->work_floats);
+    float *tv = rows + t * ldr, *work = tv + tt * ldr;
+
+    // Input transform, one segment of a tile row at a time.
+    for (ptrdiff_t seg = t0; seg < t1;) {
+        const ptrdiff_t ty = seg / j->tiles_x, tx0 = seg % j->tiles_x;
+        const ptrdiff_t n = ck_min(j->tiles_x - tx0, t1 - seg), len = n * m + 2, x0 = tx0 * m - pad;
+        const ptrdiff_t jb = seg - t0;
+        for (ptrdiff_t i = 0; i < C; i++) {
+            const float sc = a->in_scale ? a->in_scale[s * C + i] * a->in_scale_gain : 1.0f;
+            for (int rr = 0; rr < t; rr++) {
+                const ptrdiff_t iy = ty * m - pad + rr;
+                float *dst = rows + rr * ldr;
+                if (iy < 0 || iy >= H) {
+                    memset(dst, 0, (size_t)len * sizeof(float));
+                    continue;
+                }
+                const float *src = x + (i * H + iy) * W;
+                const ptrdiff_t lo = ck_max(0, -x0), hi = ck_min(len, W - x0); // [lo, hi) inside the image
+                if (hi <= lo) {
+                    memset(dst, 0, (size_t)len * sizeof(float));
+                    continue;
+                }
+                if (lo > 0) memset(dst, 0, (size_t)lo * sizeof(float));
+                ops->pad_row(src + x0 + lo, hi - lo, sc, 0, len - lo, dst + lo);
+            }
+            ops->wino_input(m, rows, ldr, n, tv, ldr, work);
+            for (int xi = 0; xi < tt; xi++) {
+                const float *src = tv + xi * ldr;
+                float *vb = v + xi * vstride;
+                for (ptrdiff_t q = 0; q < n;) {
+                    const ptrdiff_t jj = jb + q, run = ck_min(n - q, CK_NR - jj % CK_NR);
+                    memcpy(vb + packed_b_offset(i, jj, C, npad), src + q, (size_t)run * sizeof(float));
+                    q += run;
+                }
+            }
+        }
+        seg += n;
+    }
+    // Padding columns of the last strip: zero, so the GEMM's discarded lanes stay finite.
+    if (npad > nt)
+        for (int xi = 0; xi < tt; xi++)
+            for (ptrdiff_t i = 0; i < C; i++)
+                memset(v + xi * vstride + packed_b_offset(i, nt, C, npad), 0, (size_t)(npad - nt) * sizeof(float));
+
+    const ptrdiff_t ustride = (ptrdiff_t)ck_packed_a_count(O, C);
+    for (ptrdiff_t ob0 = o0; ob0 < o1; ob0 += j->ob) {
+        const ptrdiff_t ob1 = ck_min(ob0 + j->ob, o1), rowsb = ob1 - ob0, mstride = rowsb * npad;
+        for (int xi = 0; xi < tt; xi++) {
+            ck_gemm_problem p;
+            memset(&p, 0, sizeof p);
+            p.m = O;
+            p.n = nt;
+            p.k = C;
+            p.a = a->winograd + xi * ustride;
+            p.a_packed = 1;
+            p.b_kind = CK_B_PACKED;
+            p.b = v + xi * vstride;
+            p.row_scale_div = 1;
+            ck_gemm_rect(j->ctx, worker, &p, ob0, ob1, 0, nt, mbuf + xi * mstride, npad);
+        }
+        for (ptrdiff_t o = ob0; o < ob1; o++) {
+            const float sc = a->out_scale ? a->out_scale[s * O + o] : 1.0f;
+            float *yo = y + o * j->oh * j->ow;
+            for (ptrdiff_t seg = t0; seg < t1;) {
+                const ptrdiff_t ty = seg / j->tiles_x, tx0 = seg % j->tiles_x;
+                const ptrdiff_t n = ck_min(j->tiles_x - tx0, t1 - seg), jb = seg - t0;
+                const ptrdiff_t oy0 = ty * m, ox0 = tx0 * m;
+                const ptrdiff_t cols = ck_min(n * m, j->ow - ox0), nrows = ck_min(m, j->oh - oy0);
+                if (cols == n * m && nrows == m) {
+                    ops->wino_output(m, mbuf + (o - ob0) * npad + jb, mstride, n, sc, yo + oy0 * j->ow + ox0, j->ow, work);
+                } else {
+                    // Tiles hanging over the bottom or right edge: through a buffer, then clipped.
+                    ops->wino_output(m, mbuf + (o - ob0) * npad + jb, mstride, n, sc, tv, ldr, work);
+                    for (ptrdiff_t ry = 0; ry < nrows; ry++)
+                        memcpy(yo + (oy0 + ry) * j->ow + ox0, tv + ry * ldr, (size_t)cols * sizeof(float));
+                }
+                seg += n;
+            }
+        }
+    }
+}
+
+void ck_conv2d_winograd(ck_context *ctx, const ck_conv_args *a, ptrdiff_t oh, ptrdiff_t ow) {
+    wino_job j;
+    memset(&j, 0, sizeof j);
+    j.ctx = ctx;
+    j.a = a;
+    j.m = a->winograd_m;
+    j.t = j.m + 2;
+    j.oh = oh;
+    j.ow = ow;
+    j.tiles_x = (ow + j.m - 1) / j.m;
+    j.tiles_y = (oh + j.m - 1) / j.m;
+    j.tiles = j.tiles_x * j.tiles_y;
+    const ptrdiff_t tt = (ptrdiff_t)j.t * j.t, C = a->c, O = a->out_ch;
+    // Tiles per chunk: V near CK_WINO_V_FLOATS, whole strips, at least two strips.
+    ptrdiff_t chunk = CK_WINO_V_FLOATS / (tt * C) / CK_NR * CK_NR;
+    chunk = ck_min(ck_max(chunk, 2 * CK_NR), ck_round_up(j.tiles, CK_NR));
+    j.chunk = chunk;
+    j.nchunks = (j.tiles + chunk - 1) / chunk;
+    const ptrdiff_t npad = ck_round_up(chunk, CK_NR);
+    j.ob = ck_max(CK_MR, CK_WINO_M_FLOATS / (tt * npad) / CK_MR * CK_MR);
+    const int threads = ck_context_threads(ctx);
+    // Channel pieces when there are too few chunks to keep every thread busy (each piece redoes
+    // its chunk's input transform, which is cheap beside the GEMMs).
+    const ptrdiff_t mu = (O + CK_MR - 1) / CK_MR;
+    j.pieces = 1;
+    if (threads > 1 && a->n * j.nchunks < 2 * threads) j.pieces = (int)ck_min(mu, 2 * threads);
+    // Row buffers: t input rows (or m output rows) of a segment, the t² transformed rows, then
+    // the transforms' own work.
+    j.ldr = ck_round_up(ck_min(chunk, j.tiles_x) * j.m + 2, 16);
+    const ptrdiff_t ldp = ck_round_up(ck_min(chunk, j.tiles_x), 16);
+    const ptrdiff_t work = ck_max(j.t * j.ldr + j.t * ldp, (j.t + 1) * j.m * ldp);
+    j.work_floats = (size_t)((j.t + tt) * j.ldr + work);
+    j.v_floats = (size_t)(tt * C * npad);
+    j.m_floats = (size_t)(tt * j.ob * npad);
+    ck_scratch_reserve(ctx, CK_SLOT_WORK, j.v_floats);
+    ck_scratch_reserve(ctx, CK_SLOT_WORK2, j.m_floats);
+    ck_scratch_reserve(ctx, CK_SLOT_WORK3, j.work_floats);
+    ck_parallel(ctx, (int)(a->n * j.nchunks * j.pieces), wino_task, &j);
+}

@@ -1,0 +1,105 @@
+import Kernels
+import Testing
+import TestSupport
+
+/// Winograd F(2,3) and F(4,3) convolutions against the scalar reference.
+///
+/// Tolerance: |winograd − reference| ≤ tol · Σ|terms| (the magnitude of the direct sum, as in
+/// `expectClose`), with tol = 2e-5 for F(2,3) and 1e-4 for F(4,3), against 1e-5 for the direct
+/// convolution. Winograd sums transformed values that are larger than the products they stand
+/// for: the input transform of F(4,3) adds up to 4 + 5 + 1 = 10 times an input value, the weight
+/// transform divides by up to 24, and the output transform multiplies by up to 8 and sums 36
+/// terms, so each float32 rounding (2⁻²⁴ ≈ 6e-8) is amplified by roughly those factors' product
+/// before it reaches an output (Lavin & Gray; Barabasz et al. measure F(4,3) float32 errors about
+/// 10× those of direct convolution). F(2,3)'s coefficients are 0, ±1/2 and ±1, hence its smaller
+/// bound. The bounds hold with margin over the cases below (the worst is printed on failure).
+@Suite struct WinogradTests {
+    static let cases: [ConvCase] = [
+        ConvCase(shape: ImageShape(n: 1, c: 5, h: 13, w: 17), outChannels: 7, kernel: 3, padding: 1),
+        ConvCase(shape: ImageShape(n: 2, c: 3, h: 9, w: 30), outChannels: 10, kernel: 3, padding: 1),
+        ConvCase(shape: ImageShape(n: 1, c: 40, h: 20, w: 21), outChannels: 13, kernel: 3, padding: 0),
+        ConvCase(shape: ImageShape(n: 1, c: 300, h: 6, w: 10), outChannels: 8, kernel: 3, padding: 1),
+        ConvCase(shape: ImageShape(n: 3, c: 8, h: 16, w: 16), outChannels: 20, kernel: 3, padding: 1),
+        ConvCase(shape: ImageShape(n: 1, c: 6, h: 35, w: 70), outChannels: 9, kernel: 3, padding: 2),
+        ConvCase(shape: ImageShape(n: 1, c: 4, h: 1, w: 1), outChannels: 5, kernel: 3, padding: 1),
+        ConvCase(shape: ImageShape(n: 1, c: 32, h: 64, w: 64), outChannels: 32, kernel: 3, padding: 1),
+    ]
+
+    static func tolerance(_ tile: WinogradTile) -> Float { tile == .f2x3 ? 1e-5 : 5e-5 }
+
+    @Test(arguments: cases, [WinogradTile.f2x3, .f4x3])
+    func matchesReference(_ cc: ConvCase, _ tile: WinogradTile) {
+        let s = cc.shape, o = cc.outChannels, kk = 9
+        var rng = SplitMix64(seed: UInt64(s.count * 11 + o))
+        let x = rng.floats(s.count), w = rng.floats(o * s.c * kk), styles = rng.floats(s.n * s.c, scale: 2)
+        let gain: Float = 0.37, styleGain: Float = 1 / Float(s.c * kk).squareRoot()
+        let packed = PackedConvWeights(weight: w, outChannels: o, inChannels: s.c, kernel: 3, weightGain: gain, winograd: tile)
+        let out = packed.conv2dOutputShape(s, padding: cc.padding)
+        var d = [Float](repeating: 0, count: s.n * o)
+        styles.withUnsafeBufferPointer { st in d.withUnsafeMutableBufferPointer { packed.demodulation(styles: st, batch: s.n, styleGain: styleGain, into: $0) } }
+        for modulated in [false, true] {
+            // Reference on the gain-folded (and, when modulated, modulated and demodulated)
+            // weights, and the same on absolute values for the magnitude.
+            var ref = [Float](repeating: 0, count: out.count), mag = ref
+            for (xx, dst) in [(x, 0), (x.magnitudes, 1)] {
+                var r = [Float](repeating: 0, count: out.count)
+                perSample(xx, s.c * s.plane, &r, o * out.plane, n: s.n) { xs, ys, n in
+                    let wg = w.map { $0 * gain }
+                    var wm = modulated ? modulatedWeights(wg, o: o, i: s.c, kk: kk, styles: styles[(n * s.c)..<((n + 1) * s.c)], gain: styleGain, demodulate: true) : wg
+                    if dst == 1 { wm = wm.magnitudes }
+                    wm.withUnsafeBufferPointer { Reference.conv2d(xs, channels: s.c, height: s.h, width: s.w, weight: $0, outChannels: o, kernel: 3, padding: cc.padding, into: ys) }
+                }
+                if dst == 0 { ref = r } else { mag = r }
+            }
+            var byISA: [KernelISA: [Float]] = [:]
+            for ctx in contexts() {
+                var y = [Float](repeating: .nan, count: out.count)
+                x.withUnsafeBufferPointer { xs in
+                    styles.withUnsafeBufferPointer { st in
+                        d.withUnsafeBufferPointer { ds in
+                            y.withUnsafeMutableBufferPointer {
+                                ctx.conv2d(xs, shape: s, weights: packed, padding: cc.padding, inputScale: modulated ? st : nil,
+                                           inputScaleGain: styleGain, outputScale: modulated ? ds : nil, algorithm: .winograd, into: $0)
+                            }
+                        }
+                    }
+                }
+                let label = "winograd \(tile) \(cc) modulated \(modulated) \(ctx.isa) threads \(ctx.threads)"
+                expectClose(y, ref, magnitude: mag, tolerance: Self.tolerance(tile) + (modulated ? 2e-5 : 0), label)
+                if let first = byISA[ctx.isa] { expectIdentical(y, first, label) } else { byISA[ctx.isa] = y }
+            }
+        }
+    }
+
+    /// `.automatic` takes Winograd on large maps when the weights carry it, the direct path on
+    /// small ones; weights without a Winograd form never take it.
+    @Test func automaticChoosesByShape() {
+        let c = 8, o = 6
+        var rng = SplitMix64(seed: 99)
+        let w = rng.floats(o * c * 9)
+        let wino = PackedConvWeights(weight: w, outChannels: o, inChannels: c, kernel: 3, winograd: .f4x3)
+        let plain = PackedConvWeights(weight: w, outChannels: o, inChannels: c, kernel: 3)
+        let ctx = KernelContext(threads: 2)
+        func run(_ weights: PackedConvWeights, _ s: ImageShape, _ algorithm: ConvAlgorithm) -> [Float] {
+            let x = SplitMix64(seed: UInt64(s.h)).floatsArray(s.count)
+            var y = [Float](repeating: .nan, count: weights.conv2dOutputShape(s, padding: 1).count)
+            x.withUnsafeBufferPointer { xs in
+                y.withUnsafeMutableBufferPointer { ctx.conv2d(xs, shape: s, weights: weights, padding: 1, algorithm: algorithm, into: $0) }
+            }
+            return y
+        }
+        let big = ImageShape(n: 1, c: c, h: 32, w: 32), small = ImageShape(n: 1, c: c, h: 8, w: 8)
+        expectIdentical(run(wino, big, .automatic), run(wino, big, .winograd), "automatic on 32² with F(4,3) weights")
+        #expect(run(wino, big, .automatic) != run(wino, big, .direct), "Winograd rounds differently from the direct path")
+        expectIdentical(run(wino, small, .automatic), run(plain, small, .automatic), "automatic on 8²: direct")
+        expectIdentical(run(plain, big, .automatic), run(plain, big, .direct), "weights without Winograd: direct")
+        #expect(wino.winogradByteCount == 36 * o * c * 4 + 0 || wino.winogradByteCount == 36 * ((o + 5) / 6 * 6) * c * 4)
+    }
+}
+
+private extension SplitMix64 {
+    func floatsArray(_ n: Int) -> [Float] {
+        var copy = self
+        return copy.floats(n)
+    }
+}
