@@ -1,6 +1,10 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+// `STYLEGAN_FUZZ=1` adds the libFuzzer driver (docs/Fuzzing.md). It only links with
+// `-sanitize=fuzzer` (libFuzzer supplies `main`), so it is left out of every ordinary build.
+let fuzzing = Context.environment["STYLEGAN_FUZZ"] == "1"
+
 // Module layout and import direction: ../shared/docs/DESIGN.md ("Modules").
 // Parsers (PickleReader, ONNXReader, FileFormats) see nothing above Tensors and ByteIO;
 // only Runtime sees both the graph and the kernels.
@@ -41,6 +45,9 @@ let package = Package(
         // Benchmarks (run with `swift run -c release NAME`; see Benchmarks/README.md).
         .executableTarget(name: "import-bench", dependencies: ["StyleGAN", "PickleReader"], path: "Benchmarks/ImportBench"),
 
+        // Fuzz harness bodies: shared by the libFuzzer driver and FuzzRegressionTests.
+        .target(name: "FuzzTargets", dependencies: ["PickleReader", "Importers", "ONNXReader", "ModelFormat", "Runtime", "FileFormats", "ByteIO"]),
+
         // Test targets: one per module plus end-to-end command-line tests.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
@@ -53,6 +60,10 @@ let package = Package(
         .testTarget(name: "ONNXReaderTests", dependencies: ["ONNXReader", "TestSupport"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Importers", "FileFormats", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["stylegan", "FileFormats", "TestSupport"]),
-    ],
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets", "PickleReader", "Importers", "ModelFormat", "ByteIO", "TestSupport"]),
+    ] + (fuzzing ? [
+        .target(name: "FuzzHooks"),
+        .executableTarget(name: "fuzz-readers", dependencies: ["FuzzTargets", "FuzzHooks"], path: "Sources/FuzzReaders"),
+    ] : []),
     swiftLanguageModes: [.v6]
 )

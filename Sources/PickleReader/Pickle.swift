@@ -23,6 +23,7 @@ public enum Pickle {
         var vm = try PickleMachine(source, range: r, context: context)
         let value = try vm.run()
         guard vm.input.offset == r.upperBound else {
+            if context.mayHaveCycles { value.dismantle() }
             throw PickleError(.malformed, offset: vm.input.offset, "\(r.upperBound - vm.input.offset) bytes follow STOP")
         }
         return value

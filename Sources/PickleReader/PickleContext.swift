@@ -11,6 +11,13 @@ final class PickleContext {
     var storagesPending = false
     /// Tensors skipped during such a pass (when 0, the pass result is already complete).
     var skippedTensors = 0
+    /// Containers pushed a second time (GET, DUP). Only such a container can be the target of
+    /// a mutation that closes a cycle: once a container is inside another one, the stack no
+    /// longer holds it unless it was fetched again.
+    var sharedContainers = Set<ObjectIdentifier>()
+    /// A shared container was mutated: the load may have built a cycle, which reference
+    /// counting never frees, so leftovers are dismantled (`PickleMachine.releaseCycles`).
+    var mayHaveCycles = false
 
     init(limits: PickleLimits, sourceSize: Int) {
         self.limits = limits

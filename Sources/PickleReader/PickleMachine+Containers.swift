@@ -6,6 +6,7 @@ extension PickleMachine {
         case .object(let o): o.appendList(items)  // list subclass: kept inert
         default: throw fail("\(op) on a \(target.kindDescription), not a list")
         }
+        noteMutation(target)
         try checkDepth(target)
     }
 
@@ -22,6 +23,7 @@ extension PickleMachine {
         case .object(let o): o.appendDict(items)  // dict subclass: kept inert
         default: throw fail("\(op) on a \(target.kindDescription), not a dict")
         }
+        noteMutation(target)
         try checkDepth(target)
     }
 

@@ -14,14 +14,14 @@ extension PickleMachine {
             // As CPython: POP on an empty mark level removes the mark itself.
             if levelCount == 0, let m = marks.last, m == stack.count { marks.removeLast() } else { _ = try pop("POP") }
         case Opcode.popMark: _ = try popMark("POP_MARK")
-        case Opcode.dup: try push(try top("DUP"))
+        case Opcode.dup: try pushShared(try top("DUP"))
         case Opcode.memoize: try memoize(memoCount)
         case Opcode.put: try memoize(try textIndex("PUT"))
         case Opcode.binPut: try memoize(Int(try input.byte("BINPUT index")))
         case Opcode.longBinPut: try memoize(Int(try input.u32("LONG_BINPUT index")))
-        case Opcode.get: try push(try memoGet(try textIndex("GET")))
-        case Opcode.binGet: try push(try memoGet(Int(try input.byte("BINGET index"))))
-        case Opcode.longBinGet: try push(try memoGet(Int(try input.u32("LONG_BINGET index"))))
+        case Opcode.get: try pushShared(try memoGet(try textIndex("GET")))
+        case Opcode.binGet: try pushShared(try memoGet(Int(try input.byte("BINGET index"))))
+        case Opcode.longBinGet: try pushShared(try memoGet(Int(try input.u32("LONG_BINGET index"))))
         case Opcode.proto:
             let p = try input.byte("protocol number")
             guard p <= 5 else { throw fail(.unsupported, "pickle protocol \(p) (this reader knows 0-5)") }
@@ -110,6 +110,7 @@ extension PickleMachine {
                 throw fail("ADDITEMS on a \(try top("ADDITEMS").kindDescription), not a set")
             }
             for v in items { s.insert(v, key: try key(v)) }
+            noteMutation(.set(s))
             try checkDepth(.set(s))
 
         default:

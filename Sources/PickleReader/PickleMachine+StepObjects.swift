@@ -40,6 +40,7 @@ extension PickleMachine {
         case Opcode.build:
             let state = try pop("BUILD"), target = try top("BUILD")
             try build(target, state: state)
+            noteMutation(target)
             try checkDepth(target)
         case Opcode.persID:
             let pid = try textLine("PERSID id")

@@ -98,10 +98,44 @@ struct PickleMachine {
         throw fail("memo index \(index) was never set")
     }
 
+    // MARK: cycles
+
+    mutating func pushShared(_ v: PickleValue) throws(PickleError) {
+        if let id = v.containerIdentifier { context.sharedContainers.insert(id) }
+        try push(v)
+    }
+
+    func noteMutation(_ target: PickleValue) {
+        if let id = target.containerIdentifier, context.sharedContainers.contains(id) { context.mayHaveCycles = true }
+    }
+
+    /// When the load may have built a cycle: dismantles what this run leaves behind (stack and
+    /// memo) except what `result` reaches, so that cyclic garbage is freed. A cyclic result is
+    /// the caller's to dismantle.
+    mutating func releaseCycles(keeping result: PickleValue?) {
+        guard context.mayHaveCycles else { return }
+        let keep = result.map { PickleValue.containers(reachableFrom: [$0]) } ?? []
+        PickleValue.dismantle(stack + memo.compactMap { $0 } + Array(sparseMemo.values), sparing: keep)
+        stack = []
+        memo = []
+        sparseMemo = [:]
+    }
+
     // MARK: run
 
     /// Runs to STOP. The input is left just after STOP.
     mutating func run() throws(PickleError) -> PickleValue {
+        do {
+            let v = try runToStop()
+            releaseCycles(keeping: v)
+            return v
+        } catch {
+            releaseCycles(keeping: nil)
+            throw error
+        }
+    }
+
+    private mutating func runToStop() throws(PickleError) -> PickleValue {
         while true {
             opOffset = input.offset
             let op = try input.byte()

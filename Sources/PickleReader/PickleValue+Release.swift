@@ -80,3 +80,67 @@ private func _take<T: AnyObject>(_ slot: inout PickleValue, _: T.Type) -> T? {
     default: return nil
     }
 }
+
+extension PickleValue {
+    /// Empties every container reachable from this value, cycles included, so that the tree
+    /// can be freed. A pickle may build a container that contains itself (`d['self'] = d`, as
+    /// CPython allows and this reader keeps), and reference counting never frees such a cycle:
+    /// call this when done with a tree from an untrusted file if the process keeps running.
+    /// Values taken out of the tree (tensors, strings, bytes) stay valid; containers do not.
+    public func dismantle() {
+        PickleValue.dismantle([self], sparing: [])
+    }
+
+    /// Empties the containers reachable from `roots` without passing through `sparing`.
+    static func dismantle(_ roots: [PickleValue], sparing: Set<ObjectIdentifier>) {
+        var all: [PickleValue] = []
+        walkContainers(roots, sparing: sparing) { all.append($0) }
+        for v in all {
+            switch v {
+            case .tuple(let c): c.items = []
+            case .list(let c): c.items = []
+            case .set(let c): c.items = []; c.index = []
+            case .dict(let c): c.keys = []; c.values = []; c.index = [:]; c.instanceState = nil
+            case .object(let c): c.args = []; c.listItems = []; c.dictItems = []; c.state = nil
+            default: break
+            }
+        }
+    }
+
+    static func containers(reachableFrom roots: [PickleValue]) -> Set<ObjectIdentifier> {
+        var ids = Set<ObjectIdentifier>()
+        walkContainers(roots, sparing: []) { ids.insert($0.containerIdentifier!) }
+        return ids
+    }
+
+    /// Calls `visit` once for each container reachable from `roots` (iteratively: cycles and
+    /// deep nesting are fine), not entering the containers in `sparing`.
+    private static func walkContainers(_ roots: [PickleValue], sparing: Set<ObjectIdentifier>, _ visit: (PickleValue) -> Void) {
+        var seen = sparing
+        var work = roots
+        while let v = work.popLast() {
+            guard let id = v.containerIdentifier, seen.insert(id).inserted else { continue }
+            visit(v)
+            switch v {
+            case .tuple(let c): work += c.items
+            case .list(let c): work += c.items
+            case .set(let c): work += c.items
+            case .dict(let c): work += c.keys + c.values + (c.instanceState.map { [$0] } ?? [])
+            case .object(let c): work += c.args + c.listItems + c.dictItems + (c.state.map { [$0] } ?? [])
+            default: break
+            }
+        }
+    }
+
+    /// The identity of a container or object (nil for other values).
+    var containerIdentifier: ObjectIdentifier? {
+        switch self {
+        case .tuple(let c): ObjectIdentifier(c)
+        case .list(let c): ObjectIdentifier(c)
+        case .set(let c): ObjectIdentifier(c)
+        case .dict(let c): ObjectIdentifier(c)
+        case .object(let c): ObjectIdentifier(c)
+        default: nil
+        }
+    }
+}

@@ -71,6 +71,7 @@ public enum TorchCheckpoint {
         var vm = try PickleMachine(s, range: r, context: context, persistentLoad: persistentLoad)
         let value = try vm.run()
         guard vm.input.offset == r.upperBound else {
+            if context.mayHaveCycles { value.dismantle() }
             throw PickleError(.malformed, offset: vm.input.offset, "\(r.upperBound - vm.input.offset) bytes follow STOP in \(pkl.name)")
         }
         return value

@@ -21,18 +21,27 @@ enum TorchLegacy {
         let wasInside = context.insideTorchStream
         context.insideTorchStream = true
         defer { context.insideTorchStream = wasInside }
+        // Every pickle of the stream but the one returned is dropped here: dismantled if the
+        // load may have built cycles (see `PickleMachine.releaseCycles`).
+        var results: [PickleValue] = []
+        var returned: PickleValue? = nil
+        defer {
+            if context.mayHaveCycles {
+                PickleValue.dismantle(results, sparing: returned.map { PickleValue.containers(reachableFrom: [$0]) } ?? [])
+            }
+        }
 
-        var (value, at) = try run(source, range.lowerBound..<range.upperBound, context)
+        var (value, at) = try run(source, range.lowerBound..<range.upperBound, context, into: &results)
         guard case .bigInt(magic) = value else {
             throw PickleError(.malformed, offset: range.lowerBound, "not a legacy torch stream: magic number is \(value.kindDescription)")
         }
         let versionAt = at
-        (value, at) = try run(source, at..<range.upperBound, context)
+        (value, at) = try run(source, at..<range.upperBound, context, into: &results)
         guard case .int(protocolVersion) = value else {
             throw PickleError(.unsupported, offset: versionAt, "torch stream protocol version is \(value.shortDescription), not \(protocolVersion)")
         }
         let infoAt = at
-        (value, at) = try run(source, at..<range.upperBound, context)
+        (value, at) = try run(source, at..<range.upperBound, context, into: &results)
         guard case .dict(let info) = value else { throw PickleError(.malformed, offset: infoAt, "torch sys_info is a \(value.kindDescription)") }
         guard case .bool(true)? = info["little_endian"] else {
             throw PickleError(.unsupported, offset: infoAt, "torch stream is not little-endian (sys_info little_endian is \(info["little_endian"]?.shortDescription ?? "missing"))")
@@ -63,7 +72,7 @@ enum TorchLegacy {
         context.skippedTensors = 0
         let firstPass: PickleValue
         do {
-            (firstPass, at) = try run(source, mainAt..<range.upperBound, context, persistentLoad)
+            (firstPass, at) = try run(source, mainAt..<range.upperBound, context, persistentLoad, into: &results)
         } catch {
             context.storagesPending = false
             throw error
@@ -73,7 +82,7 @@ enum TorchLegacy {
         let mainEnd = at
 
         let keysAt = at
-        (value, at) = try run(source, at..<range.upperBound, context)
+        (value, at) = try run(source, at..<range.upperBound, context, into: &results)
         guard case .list(let keyList) = value else { throw PickleError(.malformed, offset: keysAt, "torch storage key list is a \(value.kindDescription)") }
 
         var reader: ByteReader
@@ -99,18 +108,25 @@ enum TorchLegacy {
         guard reader.isAtEnd else {
             throw PickleError(.malformed, offset: reader.offset, "\(reader.remaining) bytes follow the last storage of the torch stream")
         }
-        if skipped == 0 { return firstPass }
+        if skipped == 0 {
+            returned = firstPass
+            return firstPass
+        }
         // Second pass over step 4, now that the storages have their bytes.
-        let (result, end) = try run(source, mainAt..<mainEnd, context, persistentLoad)
+        let (result, end) = try run(source, mainAt..<mainEnd, context, persistentLoad, into: &results)
         guard end == mainEnd else { throw PickleError(.malformed, offset: end, "torch stream changed between passes") }
+        returned = result
         return result
     }
 
-    /// Runs one pickle starting at `range.lowerBound`; returns it and the offset after its STOP.
+    /// Runs one pickle starting at `range.lowerBound`; returns it (also appended to `results`)
+    /// and the offset after its STOP.
     static func run(_ source: SharedBytes, _ range: Range<Int>, _ context: PickleContext,
-                    _ persistentLoad: PickleMachine.PersistentLoad? = nil) throws(PickleError) -> (PickleValue, Int) {
+                    _ persistentLoad: PickleMachine.PersistentLoad? = nil,
+                    into results: inout [PickleValue]) throws(PickleError) -> (PickleValue, Int) {
         var vm = try PickleMachine(source, range: range, context: context, persistentLoad: persistentLoad)
         let v = try vm.run()
+        results.append(v)
         return (v, vm.input.offset)
     }
 }

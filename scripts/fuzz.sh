@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer driver, seeds a corpus per harness and fuzzes each harness in turn
+# (docs/Fuzzing.md). Usage:
+#   scripts/fuzz.sh [-t SECONDS] [-k] [-n] [HARNESS...]   default: 60 s each, every harness
+#     -t  seconds per harness (libFuzzer -max_total_time)
+#     -k  keep going after a finding (libFuzzer fork mode); without it a harness stops at its
+#         first crash/leak/timeout/OOM and the script exits non-zero (the CI smoke run)
+#     -n  no build or seeding: reuse $FUZZ_DIR/bin and seeds (to run a second script in parallel)
+# Everything goes to $FUZZ_DIR (default .fuzz/, git-ignored): bin/, seeds/, corpus/<harness>/
+# (grows across runs), artifacts/<harness>/ (crashing inputs), logs/<harness>.log.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SWIFT=${SWIFT:-swift}
+FUZZ_DIR=${FUZZ_DIR:-.fuzz}
+SECONDS_EACH=60
+KEEP_GOING=0
+PREPARE=1
+while getopts "t:kn" o; do
+    case $o in t) SECONDS_EACH=$OPTARG ;; k) KEEP_GOING=1 ;; n) PREPARE=0 ;; *) exit 2 ;; esac
+done
+shift $((OPTIND - 1))
+HARNESSES=("${@:-pickle torch zip nvlabs onnx npy sgan}")
+read -r -a HARNESSES <<< "${HARNESSES[*]}"
+
+prepare() {
+# 1. The driver, with every module instrumented for coverage and AddressSanitizer.
+STYLEGAN_FUZZ=1 $SWIFT build --scratch-path .build-fuzz -c release --product fuzz-readers \
+    -Xswiftc -sanitize=fuzzer,address -Xcc -fsanitize=fuzzer-no-link,address 2>&1 | grep -E "error|Compiling|Build" | tail -3
+mkdir -p "$FUZZ_DIR/bin"
+# A copy: a rebuild while a campaign runs must not replace the binary under it.
+cp .build-fuzz/release/fuzz-readers "$FUZZ_DIR/bin/fuzz-readers.new"
+mv "$FUZZ_DIR/bin/fuzz-readers.new" "$FUZZ_DIR/bin/fuzz-readers"
+
+# 2. Seeds (re-created each run; the corpus folders keep what the fuzzer found).
+rm -rf "$FUZZ_DIR/seeds"
+python3 scripts/fuzz_seeds.py . "$FUZZ_DIR/seeds" "${OFFICIAL_PICKLES:-../shared/fixtures/official}"
+STYLEGAN=${STYLEGAN:-.build/release/stylegan}
+mkdir -p "$FUZZ_DIR/seeds/sgan"
+if [[ -x $STYLEGAN ]]; then
+    # Small generators in every storage dtype, and an ONNX import (primitive ops).
+    for src in Fixtures/official-code/ada-gray-clamp-16.pkl Fixtures/official-code/sg3-t-16.pkl; do
+        for dtype in f32 f16 bf16 int8; do
+            "$STYLEGAN" convert "$src" -o "$FUZZ_DIR/seeds/sgan/$(basename "$src" .pkl)-$dtype.sgan" --dtype "$dtype" --force >/dev/null
+        done
+    done
+    "$STYLEGAN" convert Fixtures/onnx/ada32-mapping-ts.onnx -o "$FUZZ_DIR/seeds/sgan/ada32-mapping-ts.sgan" --force >/dev/null
+else
+    echo "fuzz.sh: $STYLEGAN not built; the sgan harness starts from an empty corpus (set STYLEGAN=...)" >&2
+fi
+
+}
+[[ $PREPARE == 1 ]] && prepare
+
+# 3. Fuzz. Limits: 1 s per input is a hang; no single allocation may exceed 512 MB and the
+# process 2 GB (inputs are at most a few MB, so anything near that is unjustified).
+max_len() {
+    case $1 in pickle | nvlabs) echo 4000000 ;; onnx) echo 1600000 ;; sgan) echo 600000 ;; *) echo 262144 ;; esac
+}
+status=0
+summary=()
+for h in "${HARNESSES[@]}"; do
+    mkdir -p "$FUZZ_DIR/corpus/$h" "$FUZZ_DIR/artifacts/$h" "$FUZZ_DIR/logs"
+    log="$FUZZ_DIR/logs/$h.log"
+    flags=(-max_total_time="$SECONDS_EACH" -timeout=1 -rss_limit_mb=2048 -malloc_limit_mb=512
+           -max_len="$(max_len "$h")" -len_control=0 -print_final_stats=1
+           -artifact_prefix="$FUZZ_DIR/artifacts/$h/")
+    [[ $KEEP_GOING == 1 ]] && flags+=(-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
+    start=$(date +%s)
+    rc=0
+    # Swift's own backtracer off: AddressSanitizer reports the trap with its stack.
+    SWIFT_BACKTRACE=enable=no FUZZ_HARNESS=$h "$FUZZ_DIR/bin/fuzz-readers" "${flags[@]}" "$FUZZ_DIR/corpus/$h" "$FUZZ_DIR/seeds/$h" > "$log" 2>&1 || rc=$?
+    wall=$(( $(date +%s) - start ))
+    # The last status line has the coverage; fork mode prints its own totals.
+    last=$(grep -E '^#[0-9]+' "$log" | tail -1 || true)
+    execs=$(grep -oE 'stat::number_of_executed_units: [0-9]+' "$log" | tail -1 | grep -oE '[0-9]+$' || true)
+    [[ -z $execs ]] && execs=$(sed -E 's/^#([0-9]+).*/\1/' <<< "$last")
+    cov=$(grep -oE 'cov: [0-9]+' <<< "$last" | grep -oE '[0-9]+' || true)
+    found=$(ls "$FUZZ_DIR/artifacts/$h" | wc -l)
+    summary+=("$(printf '%-7s %4ss  execs %-9s cov %-6s artifacts %-3s exit %s' "$h" "$wall" "$execs" "$cov" "$found" "$rc")")
+    if [[ $rc != 0 ]]; then
+        status=1
+        echo "fuzz.sh: harness $h failed (exit $rc); see $log and $FUZZ_DIR/artifacts/$h/" >&2
+        grep -E 'ERROR|SUMMARY|Fatal error|artifact_prefix' "$log" | head -5 >&2 || true
+    fi
+done
+printf '%s\n' "${summary[@]}"
+exit $status
