@@ -12,7 +12,7 @@ Writes two kinds of record:
 - `official-tensors.json` (Tests/PickleReaderTests/DifferentialTests.swift): for every `.pkl` and
   `.pt` under Fixtures/ (but the fuzzers' inputs in Fixtures/fuzz*) and ../shared/fixtures/official,
   every tensor the official loader gives as `[path, shape, dtype, sha256]` (SHA-256 of the
-  C-order little-endian bytes), plus the file's own SHA-256. Loaders and paths:
+  C-order little-endian bytes), plus the file's size. Loaders and paths:
   * NVlabs PyTorch pickles: `legacy.load_network_pkl` of stylegan2-ada-pytorch (StyleGAN3
     fixtures: of stylegan3); every network in the snapshot (`G`, `D`, `G_ema`), path
     `<key>/<state_dict name>`. The fixtures carry a one-line comment instead of their module
@@ -60,11 +60,6 @@ def torch_entry(name, t, digits=64):
     if t.dtype == torch.bfloat16:  # NumPy has no bfloat16: hash the raw 16-bit patterns
         return [name, list(t.shape), dtype, digest(t.view(torch.int16).numpy(), digits)]
     return entry(name, t.numpy(), dtype, digits)
-
-
-def file_sha256(path):
-    with open(path, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
 
 
 # --- loaders (run in a worker process per checkout: both define top-level dnnlib, legacy, ...) ---
@@ -267,7 +262,7 @@ def main():
     records = []
     for root, rel in files:
         path = os.path.join(where[root], rel)
-        records.append({"root": root, "file": rel, "sha256": file_sha256(path), "kind": kind_of(rel),
+        records.append({"root": root, "file": rel, "bytes": os.path.getsize(path), "kind": kind_of(rel),
                         "loader": LOADERS[kind_of(rel)][0],
                         "tensors": tensors[path]})
     with open(os.path.join(HERE, "official-tensors.json"), "w") as f:

@@ -20,7 +20,7 @@ import Testing
     struct Record {
         let root: String
         let file: String
-        let sha256: String
+        let bytes: Int
         let kind: String
         let tensors: [Recorded]
         var path: String {
@@ -35,7 +35,7 @@ import Testing
             let tensors = (r["tensors"] as! [[Any]]).map {
                 Recorded(name: $0[0] as! String, shape: $0[1] as! [Int], dtype: $0[2] as! String, sha256: $0[3] as! String)
             }
-            let record = Record(root: r["root"] as! String, file: r["file"] as! String, sha256: r["sha256"] as! String,
+            let record = Record(root: r["root"] as! String, file: r["file"] as! String, bytes: r["bytes"] as! Int,
                                 kind: r["kind"] as! String, tensors: tensors)
             return ("\(record.root):\(record.file)", record)
         })
@@ -61,8 +61,7 @@ import Testing
     func tensorsEqualTheOfficialLoaders(_ key: String) throws {
         let record = try #require(Self.records[key])
         let bytes = try FileBytes.map(path: record.path)
-        let fileHash = bytes.withUnsafeBytes { SHA256.hex($0) }
-        try #require(fileHash == record.sha256, "\(record.file) changed since it was recorded: run record_official.py")
+        try #require(bytes.count == record.bytes, "\(record.file) changed since it was recorded: run record_official.py")
         let ours = try Self.read(bytes, record)
         #expect(ours.map(\.name) == record.tensors.map(\.name), "\(record.file): tensor names or order differ from the official loader's")
         let byName = Dictionary(ours.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
