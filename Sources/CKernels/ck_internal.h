@@ -83,7 +83,8 @@ typedef struct ck_ops {
                            int act, float alpha, float gain, float clamp, const float *add);
     double (*fma_probe)(long iterations);
     // Winograd F(m, 3) transforms of one segment of n tiles along a tile row (winograd_body.h).
-    void (*wino_input)(int m, const float *rows, ptrdiff_t ldr, ptrdiff_t n, float *v, ptrdiff_t ldv, float *work);
+    void (*wino_input)(int m, const float *const *rows, float scale, ptrdiff_t n, float *v, ptrdiff_t ldv,
+                       ptrdiff_t strip, ptrdiff_t j0, float *work);
     void (*wino_output)(int m, const float *mm, ptrdiff_t ldm, ptrdiff_t n, float scale, float *out, ptrdiff_t ldo,
                         float *work);
 } ck_ops;

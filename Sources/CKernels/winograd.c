@@ -10,7 +10,6 @@
 // GEMM, never on the chunking or the thread count.
 #include "ck_internal.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 size_t ck_winograd_weights_count(ptrdiff_t out_ch, ptrdiff_t in_ch, int m) {
@@ -30,23 +29,25 @@ void ck_pack_winograd_weights(ptrdiff_t out_ch, ptrdiff_t in_ch, int m, const fl
     static const double g2[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
     const int t = m + 2, tt = t * t;
     const double(*g)[3] = m == 4 ? g4 : g2;
-    const ptrdiff_t plane = out_ch * in_ch;
-    float *u = malloc((size_t)(tt * plane) * sizeof(float)); // U_ξ[o, i], ξ-major
-    if (!u) abort();
-    for (ptrdiff_t oi = 0; oi < plane; oi++) {
-        const float *k = w + oi * 9;
-        double gk[6][3]; // G·k
-        for (int a = 0; a < t; a++)
-            for (int c = 0; c < 3; c++) gk[a][c] = g[a][0] * k[c] + g[a][1] * k[3 + c] + g[a][2] * k[6 + c];
-        for (int a = 0; a < t; a++)
-            for (int b = 0; b < t; b++) {
-                const double v = gk[a][0] * g[b][0] + gk[a][1] * g[b][1] + gk[a][2] * g[b][2];
-                u[(a * t + b) * plane + oi] = (float)(v * gain);
-            }
-    }
+    // Written straight into ck_pack_a's order (see gemm.c): U_ξ(o, i) at
+    // ξ·each + mpad·pc + (o / MR)·MR·kc + (i − pc)·MR + o % MR, rows past O zero.
     const size_t each = ck_packed_a_count(out_ch, in_ch);
-    for (int xi = 0; xi < tt; xi++) ck_pack_a(out_ch, in_ch, u + xi * plane, in_ch, 1.0f, dst + xi * each);
-    free(u);
+    const ptrdiff_t mpad = ck_round_up(out_ch, CK_MR), kcb = ck_kc_block(in_ch);
+    memset(dst, 0, (size_t)tt * each * sizeof(float));
+    for (ptrdiff_t o = 0; o < out_ch; o++)
+        for (ptrdiff_t i = 0; i < in_ch; i++) {
+            const float *k = w + (o * in_ch + i) * 9;
+            double gk[6][3]; // G·k
+            for (int a = 0; a < t; a++)
+                for (int c = 0; c < 3; c++) gk[a][c] = g[a][0] * k[c] + g[a][1] * k[3 + c] + g[a][2] * k[6 + c];
+            const ptrdiff_t pc = i / kcb * kcb, kc = ck_min(kcb, in_ch - pc);
+            float *d = dst + mpad * pc + (o / CK_MR) * CK_MR * kc + (i - pc) * CK_MR + o % CK_MR;
+            for (int a = 0; a < t; a++)
+                for (int b = 0; b < t; b++) {
+                    const double v = gk[a][0] * g[b][0] + gk[a][1] * g[b][1] + gk[a][2] * g[b][2];
+                    d[(a * t + b) * each] = (float)(v * gain);
+                }
+        }
 }
 
 // Chunk and channel-block sizes. A chunk's V (t²·I·tiles floats) and a channel block's M
@@ -77,6 +78,43 @@ static inline ptrdiff_t packed_b_offset(ptrdiff_t i, ptrdiff_t j, ptrdiff_t k, p
     return npad * pc + (j / CK_NR) * CK_NR * kc + (i - pc) * CK_NR + j % CK_NR;
 }
 
+// dst[0, len) = src row from column xs (zero outside [0, w); src NULL: all zero).
+static void padded_row(const ck_ops *ops, const float *src, ptrdiff_t w, ptrdiff_t xs, ptrdiff_t len, float *dst) {
+    const ptrdiff_t lo = ck_min(len, ck_max(0, -xs)), hi = ck_max(lo, ck_min(len, w - xs));
+    if (!src || hi <= lo) {
+        memset(dst, 0, (size_t)len * sizeof(float));
+        return;
+    }
+    if (lo > 0) memset(dst, 0, (size_t)lo * sizeof(float));
+    ops->pad_row(src + xs + lo, hi - lo, 1.0f, 0, len - lo, dst + lo);
+}
+
+// Input transform of one channel for tiles [q0, q1) of a segment (tile row ty, first tile column
+// tx0, chunk column jb): interior tiles read the input rows in place; tiles that overlap the
+// padding (left or right edge) go through zero-padded copies. Rows above or below the image are
+// the zero row. The arithmetic of a tile is the same either way.
+static void wino_input_tiles(const wino_job *j, const float *plane, ptrdiff_t ty, ptrdiff_t tx0, ptrdiff_t q0,
+                             ptrdiff_t q1, int copy, float sc, float *vb, ptrdiff_t vstride, ptrdiff_t strip,
+                             ptrdiff_t jb, float *rows, const float *zero, float *work) {
+    if (q1 <= q0) return;
+    const ck_ops *ops = ck_context_ops(j->ctx);
+    const ck_conv_args *a = j->a;
+    const int m = j->m, t = j->t;
+    const ptrdiff_t xs = (tx0 + q0) * m - a->padding, len = (q1 - q0) * m + 2;
+    const float *rp[6];
+    for (int r = 0; r < t; r++) {
+        const ptrdiff_t iy = ty * m - a->padding + r;
+        const float *src = iy >= 0 && iy < a->h ? plane + iy * a->w : NULL;
+        if (copy) {
+            padded_row(ops, src, a->w, xs, len, rows + r * j->ldr);
+            rp[r] = rows + r * j->ldr;
+        } else {
+            rp[r] = src ? src + xs : zero;
+        }
+    }
+    ops->wino_input(m, rp, sc, q1 - q0, vb, vstride, strip, jb + q0, work);
+}
+
 static void wino_task(void *arg, int task, int worker) {
     wino_job *j = arg;
     const ck_conv_args *a = j->a;
@@ -88,47 +126,30 @@ static void wino_task(void *arg, int task, int worker) {
     ck_piece(O, CK_MR, j->pieces, r % j->pieces, &o0, &o1);
     const ptrdiff_t t0 = chunk * j->chunk, t1 = ck_min(t0 + j->chunk, j->tiles), nt = t1 - t0;
     if (o1 <= o0 || nt <= 0) return;
-    const ptrdiff_t npad = ck_round_up(nt, CK_NR), vstride = C * npad, ldr = j->ldr;
+    const ptrdiff_t npad = ck_round_up(nt, CK_NR), vstride = C * npad, ldr = j->ldr, kcb = ck_kc_block(C);
     const float *x = a->x + s * C * H * W;
     float *y = a->y + s * O * j->oh * j->ow;
     float *v = ck_scratch_get(j->ctx, worker, CK_SLOT_WORK, j->v_floats);
     float *mbuf = ck_scratch_get(j->ctx, worker, CK_SLOT_WORK2, j->m_floats);
     float *rows = ck_scratch_get(j->ctx, worker, CK_SLOT_WORK3, j->work_floats);
-    float *tv = rows + t * ldr, *work = tv + tt * ldr;
+    float *zero = rows + t * ldr, *work = zero + ldr;
+    memset(zero, 0, (size_t)ldr * sizeof(float));
 
-    // Input transform, one segment of a tile row at a time.
+    // Input transform, one segment of a tile row at a time, straight into packed-B order.
     for (ptrdiff_t seg = t0; seg < t1;) {
-        const ptrdiff_t ty = seg / j->tiles_x, tx0 = seg % j->tiles_x;
-        const ptrdiff_t n = ck_min(j->tiles_x - tx0, t1 - seg), len = n * m + 2, x0 = tx0 * m - pad;
-        const ptrdiff_t jb = seg - t0;
+        const ptrdiff_t ty = seg / j->tiles_x, tx0 = seg % j->tiles_x, n = ck_min(j->tiles_x - tx0, t1 - seg);
+        const ptrdiff_t x0 = tx0 * m - pad, jb = seg - t0;
+        // Interior tiles [qa, qb): all t columns inside the image.
+        const ptrdiff_t qa = ck_min(n, x0 < 0 ? (-x0 + m - 1) / m : 0);
+        const ptrdiff_t qb = ck_max(qa, W - t - x0 >= 0 ? ck_min(n, (W - t - x0) / m + 1) : 0);
         for (ptrdiff_t i = 0; i < C; i++) {
             const float sc = a->in_scale ? a->in_scale[s * C + i] * a->in_scale_gain : 1.0f;
-            for (int rr = 0; rr < t; rr++) {
-                const ptrdiff_t iy = ty * m - pad + rr;
-                float *dst = rows + rr * ldr;
-                if (iy < 0 || iy >= H) {
-                    memset(dst, 0, (size_t)len * sizeof(float));
-                    continue;
-                }
-                const float *src = x + (i * H + iy) * W;
-                const ptrdiff_t lo = ck_max(0, -x0), hi = ck_min(len, W - x0); // [lo, hi) inside the image
-                if (hi <= lo) {
-                    memset(dst, 0, (size_t)len * sizeof(float));
-                    continue;
-                }
-                if (lo > 0) memset(dst, 0, (size_t)lo * sizeof(float));
-                ops->pad_row(src + x0 + lo, hi - lo, sc, 0, len - lo, dst + lo);
-            }
-            ops->wino_input(m, rows, ldr, n, tv, ldr, work);
-            for (int xi = 0; xi < tt; xi++) {
-                const float *src = tv + xi * ldr;
-                float *vb = v + xi * vstride;
-                for (ptrdiff_t q = 0; q < n;) {
-                    const ptrdiff_t jj = jb + q, run = ck_min(n - q, CK_NR - jj % CK_NR);
-                    memcpy(vb + packed_b_offset(i, jj, C, npad), src + q, (size_t)run * sizeof(float));
-                    q += run;
-                }
-            }
+            const ptrdiff_t pc = i / kcb * kcb, kc = ck_min(kcb, C - pc);
+            float *vb = v + npad * pc + (i - pc) * CK_NR;
+            const float *plane = x + i * H * W;
+            wino_input_tiles(j, plane, ty, tx0, 0, qa, 1, sc, vb, vstride, CK_NR * kc, jb, rows, zero, work);
+            wino_input_tiles(j, plane, ty, tx0, qa, qb, 0, sc, vb, vstride, CK_NR * kc, jb, rows, zero, work);
+            wino_input_tiles(j, plane, ty, tx0, qb, n, 1, sc, vb, vstride, CK_NR * kc, jb, rows, zero, work);
         }
         seg += n;
     }
@@ -166,9 +187,9 @@ static void wino_task(void *arg, int task, int worker) {
                     ops->wino_output(m, mbuf + (o - ob0) * npad + jb, mstride, n, sc, yo + oy0 * j->ow + ox0, j->ow, work);
                 } else {
                     // Tiles hanging over the bottom or right edge: through a buffer, then clipped.
-                    ops->wino_output(m, mbuf + (o - ob0) * npad + jb, mstride, n, sc, tv, ldr, work);
+                    ops->wino_output(m, mbuf + (o - ob0) * npad + jb, mstride, n, sc, rows, ldr, work);
                     for (ptrdiff_t ry = 0; ry < nrows; ry++)
-                        memcpy(yo + (oy0 + ry) * j->ow + ox0, tv + ry * ldr, (size_t)cols * sizeof(float));
+                        memcpy(yo + (oy0 + ry) * j->ow + ox0, rows + ry * ldr, (size_t)cols * sizeof(float));
                 }
                 seg += n;
             }
@@ -202,12 +223,12 @@ void ck_conv2d_winograd(ck_context *ctx, const ck_conv_args *a, ptrdiff_t oh, pt
     const ptrdiff_t mu = (O + CK_MR - 1) / CK_MR;
     j.pieces = 1;
     if (threads > 1 && a->n * j.nchunks < 2 * threads) j.pieces = (int)ck_min(mu, 2 * threads);
-    // Row buffers: t input rows (or m output rows) of a segment, the t² transformed rows, then
-    // the transforms' own work.
-    j.ldr = ck_round_up(ck_min(chunk, j.tiles_x) * j.m + 2, 16);
-    const ptrdiff_t ldp = ck_round_up(ck_min(chunk, j.tiles_x), 16);
+    // Row buffers: t input rows (or m output rows) of a segment, a zero row, then the
+    // transforms' own work.
+    const ptrdiff_t seg_max = ck_min(chunk, j.tiles_x), ldp = ck_round_up(seg_max, 16);
+    j.ldr = ck_round_up(seg_max * j.m + 2, 16);
     const ptrdiff_t work = ck_max(j.t * j.ldr + j.t * ldp, (j.t + 1) * j.m * ldp);
-    j.work_floats = (size_t)((j.t + tt) * j.ldr + work);
+    j.work_floats = (size_t)((j.t + 1) * j.ldr + work);
     j.v_floats = (size_t)(tt * C * npad);
     j.m_floats = (size_t)(tt * j.ob * npad);
     ck_scratch_reserve(ctx, CK_SLOT_WORK, j.v_floats);

@@ -11,20 +11,20 @@
 #error "include kernels_body.h first"
 #endif
 
-// o_k = Σ_r Bᵀ[k][r]·d_r, elementwise over q < len (in[r] and out[k] are rows of `len` floats).
-CK_TARGET static void CK_NAME(wino_bt)(int m, const float *const *in, float *const *out, ptrdiff_t len) {
+// o_k = sc·Σ_r Bᵀ[k][r]·d_r, elementwise over q < len (in[r] and out[k] are rows of `len` floats).
+CK_TARGET static void CK_NAME(wino_bt)(int m, const float *const *in, float *const *out, ptrdiff_t len, float sc) {
     if (m == 4) {
         const float *d0 = in[0], *d1 = in[1], *d2 = in[2], *d3 = in[3], *d4 = in[4], *d5 = in[5];
         float *o0 = out[0], *o1 = out[1], *o2 = out[2], *o3 = out[3], *o4 = out[4], *o5 = out[5];
 #pragma clang loop vectorize(assume_safety)
         for (ptrdiff_t q = 0; q < len; q++) {
             const float a = d0[q], b = d1[q], c = d2[q], d = d3[q], e = d4[q], f = d5[q];
-            o0[q] = (4.0f * a - 5.0f * c) + e;
-            o1[q] = (d + e) - 4.0f * (b + c);
-            o2[q] = 4.0f * (b - c) + (e - d);
-            o3[q] = 2.0f * (d - b) + (e - c);
-            o4[q] = 2.0f * (b - d) + (e - c);
-            o5[q] = (4.0f * b - 5.0f * d) + f;
+            o0[q] = ((4.0f * a - 5.0f * c) + e) * sc;
+            o1[q] = ((d + e) - 4.0f * (b + c)) * sc;
+            o2[q] = (4.0f * (b - c) + (e - d)) * sc;
+            o3[q] = (2.0f * (d - b) + (e - c)) * sc;
+            o4[q] = (2.0f * (b - d) + (e - c)) * sc;
+            o5[q] = ((4.0f * b - 5.0f * d) + f) * sc;
         }
     } else {
         const float *d0 = in[0], *d1 = in[1], *d2 = in[2], *d3 = in[3];
@@ -32,10 +32,10 @@ CK_TARGET static void CK_NAME(wino_bt)(int m, const float *const *in, float *con
 #pragma clang loop vectorize(assume_safety)
         for (ptrdiff_t q = 0; q < len; q++) {
             const float a = d0[q], b = d1[q], c = d2[q], d = d3[q];
-            o0[q] = a - c;
-            o1[q] = b + c;
-            o2[q] = c - b;
-            o3[q] = b - d;
+            o0[q] = (a - c) * sc;
+            o1[q] = (b + c) * sc;
+            o2[q] = (c - b) * sc;
+            o3[q] = (b - d) * sc;
         }
     }
 }
@@ -90,26 +90,29 @@ CK_TARGET static void CK_NAME(wino_phases)(int m, const float *restrict row, ptr
     }
 }
 
-// Input transform of n tiles: `rows` holds the t input rows of the tile row (already padded and
-// scaled), each n·m + 2 floats at stride ldr; writes V_ξ[q] = v[ξ·ldv + q], ξ = ξy·t + ξx.
-// work: t·ldr + t·round_up(n, 16) floats.
-CK_TARGET static void CK_NAME(wino_input)(int m, const float *rows, ptrdiff_t ldr, ptrdiff_t n, float *v,
-                                          ptrdiff_t ldv, float *work) {
+// Input transform of n tiles: rows[r] (r < t) are the t input rows of the tile row from the
+// segment's first column, n·m + 2 floats each (zero padding already in place); V = sc·Bᵀ·d·B.
+// Tile j0 + q goes to v[ξ·ldv + (j / NR)·strip + j % NR], j = j0 + q (ξ = ξy·t + ξx): the
+// packed-B order of the GEMM, strips of CK_NR tiles `strip` floats apart.
+// work: t·round_up(n·m + 2, 16) + t·round_up(n, 16) floats.
+CK_TARGET static void CK_NAME(wino_input)(int m, const float *const *rows, float sc, ptrdiff_t n, float *v,
+                                          ptrdiff_t ldv, ptrdiff_t strip, ptrdiff_t j0, float *work) {
     const int t = m + 2;
-    const ptrdiff_t ldp = ck_round_up(n, 16);
-    float *comb = work, *ph = work + t * ldr;
+    const ptrdiff_t ldc = ck_round_up(n * m + 2, 16), ldp = ck_round_up(n, 16);
+    float *comb = work, *ph = work + t * ldc;
     const float *in[6];
     float *out[6];
-    for (int r = 0; r < t; r++) {
-        in[r] = rows + r * ldr;
-        out[r] = comb + r * ldr;
-    }
-    CK_NAME(wino_bt)(m, in, out, n * m + 2); // rows: comb[ξy] = Σ_r Bᵀ[ξy][r]·row_r
-    for (int r = 0; r < t; r++) in[r] = ph + r * ldp;
+    for (int r = 0; r < t; r++) out[r] = comb + r * ldc;
+    CK_NAME(wino_bt)(m, rows, out, n * m + 2, sc); // rows: comb[ξy] = sc·Σ_r Bᵀ[ξy][r]·row_r
     for (int ky = 0; ky < t; ky++) {
-        CK_NAME(wino_phases)(m, comb + ky * ldr, n, ph, ldp);
-        for (int kx = 0; kx < t; kx++) out[kx] = v + (ky * t + kx) * ldv;
-        CK_NAME(wino_bt)(m, in, out, n); // columns
+        CK_NAME(wino_phases)(m, comb + ky * ldc, n, ph, ldp);
+        for (ptrdiff_t q = 0; q < n;) { // columns, one 16-tile strip piece at a time
+            const ptrdiff_t j = j0 + q, run = ck_min(n - q, CK_NR - j % CK_NR), at = (j / CK_NR) * strip + j % CK_NR;
+            for (int c = 0; c < t; c++) in[c] = ph + c * ldp + q;
+            for (int kx = 0; kx < t; kx++) out[kx] = v + (ky * t + kx) * ldv + at;
+            CK_NAME(wino_bt)(m, in, out, run, 1.0f);
+            q += run;
+        }
     }
 }
 
