@@ -76,18 +76,35 @@ public struct AtomicFileWriter: ~Copyable {
     }
 
     /// Flushes, renames over the destination with ordinary new-file permissions (mkstemp makes
-    /// 0600) and flushes the folder.
-    public consuming func commit() throws(FileError) {
+    /// 0600) and flushes the folder. With `replacing: false` an existing destination is never
+    /// replaced, even one that another process created meanwhile (`.alreadyExists`): the file
+    /// is hard-linked into place, which fails atomically when the name is taken (on a file
+    /// system without hard links, an existence check before the rename is all there is).
+    public consuming func commit(replacing: Bool = true) throws(FileError) {
         try sync()
         let mask = umask(0)
         umask(mask)
         fchmod(fd, 0o666 & ~mask)
-        guard rename(temporaryPath, destination) == 0 else { throw .system(path: destination, operation: "rename", errno: errno) }
+        if replacing {
+            try renameIntoPlace()
+        } else if link(temporaryPath, destination) == 0 {
+            unlink(temporaryPath)
+        } else {
+            let code = errno
+            if code == EEXIST { throw .alreadyExists(path: destination) }
+            guard code == EPERM || code == EOPNOTSUPP else { throw .system(path: destination, operation: "link", errno: code) }
+            guard access(destination, F_OK) != 0 else { throw .alreadyExists(path: destination) }
+            try renameIntoPlace()
+        }
         finished = true
         close(fd)
         fd = -1
         let dir = open(Self.split(destination).folder, O_RDONLY | O_DIRECTORY)
         if dir >= 0 { fsync(dir); close(dir) }
+    }
+
+    private func renameIntoPlace() throws(FileError) {
+        guard rename(temporaryPath, destination) == 0 else { throw .system(path: destination, operation: "rename", errno: errno) }
     }
 
     /// Test hook standing in for a killed process: closes the file (releasing its lock) and

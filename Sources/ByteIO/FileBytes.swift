@@ -25,16 +25,80 @@ public enum FileBytes {
         let region = UnsafeRawBufferPointer(start: p, count: size)
         return SharedBytes(unsafeOwning: region) { r in munmap(UnsafeMutableRawPointer(mutating: r.baseAddress), r.count) }
     }
+
+    /// Reads a whole file into private memory and refuses one that changed while it was read,
+    /// for a conversion that must come from one complete version of its source. A mapping would
+    /// show another process's concurrent rewrite (a mixed model) or truncation (SIGBUS).
+    ///
+    /// Size, inode and modification/change times before and after the read must agree. Time
+    /// stamps only move when the clock has ticked since the last write (a coarse kernel clock,
+    /// whole seconds on some file systems), so a file written within the last 2 s is read a
+    /// second time and must have the same bytes.
+    public static func readUnchanging(path: String) throws(FileError) -> SharedBytes {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .system(path: path, operation: "open", errno: errno) }
+        defer { close(fd) }
+        let started = time(nil)
+        let before = try status(fd, path)
+        guard (before.st_mode & S_IFMT) == S_IFREG else { throw .notARegularFile(path: path) }
+        let size = Int(before.st_size)
+        var result: Result<Bool, FileError> = .success(false)
+        let bytes = SharedBytes(count: size) { buffer in
+            result = Result { () throws(FileError) in try readAll(fd, into: buffer, path) }
+        }
+        guard try result.get() else { throw .changedWhileRead(path: path) }
+        if max(before.st_mtim.tv_sec, before.st_ctim.tv_sec) >= started - 2 {
+            let again = UnsafeMutableRawBufferPointer.allocate(byteCount: max(size, 1), alignment: 64)
+            defer { again.deallocate() }
+            let complete = try readAll(fd, into: UnsafeMutableRawBufferPointer(rebasing: again[0..<size]), path)
+            let same = complete && bytes.withUnsafeBytes { size == 0 || memcmp(again.baseAddress!, $0.baseAddress!, size) == 0 }
+            guard same else { throw .changedWhileRead(path: path) }
+        }
+        let after = try status(fd, path)
+        func same(_ a: timespec, _ b: timespec) -> Bool { a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec }
+        guard after.st_size == before.st_size, after.st_ino == before.st_ino,
+              same(after.st_mtim, before.st_mtim), same(after.st_ctim, before.st_ctim) else {
+            throw .changedWhileRead(path: path)
+        }
+        return bytes
+    }
+
+    private static func status(_ fd: Int32, _ path: String) throws(FileError) -> stat {
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw .system(path: path, operation: "stat", errno: errno) }
+        return st
+    }
+
+    /// Fills `buffer` from offset 0; false when the file is shorter or longer than the buffer.
+    private static func readAll(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, _ path: String) throws(FileError) -> Bool {
+        var done = 0
+        while done < buffer.count {
+            let n = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .system(path: path, operation: "read", errno: errno)
+            }
+            if n == 0 { return false }
+            done += n
+        }
+        var extra: UInt8 = 0
+        return pread(fd, &extra, 1, off_t(done)) == 0
+    }
 }
 
 public enum FileError: Error, Equatable, CustomStringConvertible {
     case system(path: String, operation: String, errno: Int32)
     case notARegularFile(path: String)
+    case changedWhileRead(path: String)
+    /// A write that must not replace an existing file found one.
+    case alreadyExists(path: String)
 
     public var description: String {
         switch self {
         case let .system(path, operation, code): "\(path): \(operation) failed: \(String(cString: strerror(code)))"
         case let .notARegularFile(path): "\(path): not a regular file"
+        case let .changedWhileRead(path): "\(path): the source changed while it was read (is something still writing it?)"
+        case let .alreadyExists(path): "\(path): already exists"
         }
     }
 }

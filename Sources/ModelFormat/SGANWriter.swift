@@ -9,9 +9,11 @@ public import Tensors
 /// destination is the old file or the complete new one.
 public enum SGANWriter {
     /// `progress(done, total)` gets data bytes written so far; throwing from it cancels the
-    /// write (the temporary file is removed, the destination untouched).
+    /// write (the temporary file is removed, the destination untouched). With `replacing:
+    /// false` an existing file at `path` is never replaced (`.io(.alreadyExists)`).
     @discardableResult
     public static func write(_ graph: LayerGraph, to path: String, options: SGANWriteOptions = SGANWriteOptions(),
+                             replacing: Bool = true,
                              progress: ((Int, Int) throws -> Void)? = nil) throws(SGANError) -> SGANWriteSummary {
         let clock = ContinuousClock()
         let started = clock.now
@@ -84,7 +86,7 @@ public enum SGANWriter {
         guard info.tensors == plan.header.tensors, info.fileSize == size else {
             throw SGANError(path: path, .verificationFailed("the file read back differs from what was written"))
         }
-        do { try out.commit() } catch { throw SGANError(path: path, .io(error)) }
+        do { try out.commit(replacing: replacing) } catch { throw SGANError(path: path, .io(error)) }
         let removed = AtomicFileWriter.removeLeftovers(of: path, before: runStart)
 
         var counts: [DType: Int] = [:]

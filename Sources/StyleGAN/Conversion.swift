@@ -21,20 +21,28 @@ public enum Conversion {
     }
 
     /// Converts `input` to `output`; `progress(done, total)` reports data bytes written.
+    ///
+    /// The source is read into private memory and refused if it changes meanwhile, so the
+    /// output comes from one complete version of it (the one whose SHA-256 it records). Without
+    /// `force`, an existing output is never replaced, even one another process creates meanwhile.
     public static func convert(_ input: String, to output: String, options: Options,
                                progress: ((Int, Int) -> Void)? = nil) throws -> SGANWriteSummary {
         guard SGANFormat.storageDTypes.contains(options.dtype) else {
             throw ModelFileError.failed(path: output, "--dtype must be f32, f16, bf16 or int8")
         }
-        if !options.force, FileManager.default.fileExists(atPath: output) {
-            throw ModelFileError.failed(path: output, "already exists (use --force to replace it)")
-        }
-        let bytes = try FileBytes.map(path: input)
+        let exists = ModelFileError.failed(path: output, "already exists (use --force to replace it)")
+        if !options.force, FileManager.default.fileExists(atPath: output) { throw exists }
+        let bytes = try FileBytes.readUnchanging(path: input)
         let model = try ModelFile.naming(input) { try ModelFile.importModel(bytes: bytes, path: input, network: options.network) }
         let source = SGANSource(format: model.format.rawValue, file: (input as NSString).lastPathComponent,
                                 sha256: ModelFile.sha256(bytes), network: model.network, parameterCount: model.parameterCount)
         let write = SGANWriteOptions(dtype: options.dtype, keepF32: options.keepF32, source: source,
                                      converter: "stylegan", converterVersion: StyleGANInfo.version)
-        return try SGANWriter.write(model.graph, to: output, options: write) { done, total in progress?(done, total) }
+        do throws(SGANError) {
+            return try SGANWriter.write(model.graph, to: output, options: write, replacing: options.force) { progress?($0, $1) }
+        } catch {
+            if case .io(.alreadyExists) = error.kind { throw exists }
+            throw error
+        }
     }
 }
