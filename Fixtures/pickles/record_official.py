@@ -2,10 +2,12 @@
 """Records what the official loaders read from every fixture pickle and .pt, so the tests can
 check that PickleReader's tensors are the same bytes.
 
-Needs torch and numpy (a venv outside the repository) and checkouts of NVlabs/stylegan2-ada-pytorch
-and NVlabs/stylegan3 (never committed here):
+Needs torch and numpy (a venv outside the repository), the TensorFlow venv of Fixtures/official-tf
+and checkouts of NVlabs/stylegan2-ada-pytorch, NVlabs/stylegan3 and the three TensorFlow
+repositories NVlabs/stylegan, stylegan2, stylegan2-ada side by side (never committed here):
     /work/venvs/torch/bin/python Fixtures/pickles/record_official.py \\
-        --nvlabs /path/to/stylegan2-ada-pytorch --sg3 /path/to/stylegan3
+        --nvlabs /path/to/stylegan2-ada-pytorch --sg3 /path/to/stylegan3 \\
+        --tf-python /work/venvs/tf/bin/python --tf-repos /path/to/folder-with-the-tf-checkouts
 
 Writes two kinds of record:
 
@@ -17,11 +19,11 @@ Writes two kinds of record:
     fixtures: of stylegan3); every network in the snapshot (`G`, `D`, `G_ema`), path
     `<key>/<state_dict name>`. The fixtures carry a one-line comment instead of their module
     source; an official `persistence.import_hook` swaps the checkout's source back in.
-  * NVlabs TensorFlow pickles: stylegan2-ada-pytorch's `legacy._LegacyUnpickler` (CPython pickle
-    and NumPy; each `dnnlib.tflib.network.Network` becomes a `_TFNetworkStub` holding its state).
-    Running the official TensorFlow code would rebuild each graph from the embedded build module,
-    which the fixtures replace by a comment; the variable values it would set are these arrays.
-    Path `<network name>[/<component>...]/<variable>`, for G, D and Gs.
+  * NVlabs TensorFlow pickles: the official TensorFlow code of the repository that wrote the
+    Network version (`pickle.load` rebuilds each graph and assigns the stored variables, read
+    back from TensorFlow; see `tf_official_tensors`), which must agree with stylegan2-ada-pytorch's
+    `legacy._LegacyUnpickler` (CPython pickle and NumPy, Networks as `_TFNetworkStub`). Path
+    `<network name>[/<component>...]/<variable>` for G, D and Gs, in TensorFlow creation order.
   * `.pt` files: `torch.load(weights_only=True)`; other pickles (`torch-pickled.pkl`, the
     `payload-p*.pkl` of make_pickles.py): `pickle.load`, with the payload's stand-in classes as
     plain attribute holders. Every tensor or NumPy array (scalars included) reached through dicts,
@@ -116,6 +118,50 @@ def tf_tensors(path):
     return out
 
 
+def tf_official_tensors(path, repo):
+    """The official TensorFlow code's load (run under --tf-python): `pickle.load` makes each
+    Network rebuild its graph with the build module of `repo` (the fixtures hold a comment
+    instead; an official import handler puts the checkout's source back) and assign the stored
+    variables; they are read back from TensorFlow. TensorFlow 2 runs as 1.x through
+    make_tf_fixtures.py's `setup_tensorflow`, custom ops in their reference implementation."""
+    sys.path.insert(0, os.path.join(ROOT, "Fixtures", "official-tf"))
+    import make_tf_fixtures as tf_fixtures
+    tf_fixtures.setup_tensorflow()
+    sys.path.insert(0, repo)
+    import dnnlib.tflib as tflib
+    from dnnlib.tflib import network
+    if os.path.isdir(os.path.join(repo, "dnnlib", "tflib", "ops")):
+        tf_fixtures.use_reference_ops()
+    tflib.init_tf()
+    sources = {}
+    for f in sorted(glob.glob(os.path.join(repo, "training", "networks*.py"))):
+        with open(f, encoding="utf-8-sig") as fh:
+            sources[f] = fh.read()
+    # G_mapping is in two modules of stylegan2: prefer the one that builds this file's Gs.
+    gs_func = tf_fixtures.load_states(path)[2]["build_func_name"]
+    order = sorted(sources, key=lambda f: f"\ndef {gs_func}(" not in sources[f])
+
+    def restore_source(state):
+        name = state["build_func_name"]
+        state["build_module_src"] = next(sources[f] for f in order if f"\ndef {name}(" in sources[f])
+        return state
+
+    network._import_handlers.append(restore_source)
+    with open(path, "rb") as f:
+        nets = pickle.load(f)
+    out = []
+
+    def record(prefix, net):
+        values = tflib.run(list(net.own_vars.values()))
+        out.extend(entry(f"{prefix}/{n}", v, DTYPES[v.dtype.name]) for n, v in zip(net.own_vars.keys(), values))
+        for name, component in net.components.items():
+            record(f"{prefix}/{name}", component)
+
+    for net in nets:
+        record(net.name, net)
+    return out
+
+
 class Attributes:
     """Stand-in for a payload class (make_pickles.py): only its attributes are kept."""
     def __init__(self, *args):
@@ -172,7 +218,9 @@ def plain_tensors(path):
 LOADERS = {
     "nvlabs-torch": ("legacy.load_network_pkl (NVlabs stylegan2-ada-pytorch)", nvlabs_torch_tensors),
     "nvlabs-torch-sg3": ("legacy.load_network_pkl (NVlabs stylegan3)", nvlabs_torch_tensors),
-    "nvlabs-tf": ("legacy._LegacyUnpickler (NVlabs stylegan2-ada-pytorch): pickle + NumPy", tf_tensors),
+    "nvlabs-tf": ("the official NVlabs TensorFlow code (stylegan, stylegan2 or stylegan2-ada by Network version 3/4/5; "
+                  "Network.__setstate__, TensorFlow 2.15 as 1.x), equal to legacy._LegacyUnpickler of stylegan2-ada-pytorch",
+                  tf_tensors),
     "torch-load": ("torch.load(weights_only=True)", plain_tensors),
     "pickle": ("pickle.load (torch, NumPy; payload classes as attribute holders)", plain_tensors),
 }
@@ -235,13 +283,18 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--nvlabs", required=True, help="checkout of NVlabs/stylegan2-ada-pytorch")
     ap.add_argument("--sg3", required=True, help="checkout of NVlabs/stylegan3")
+    ap.add_argument("--tf-python", required=True, help="python of a venv with tensorflow-cpu 2.15 (Fixtures/official-tf)")
+    ap.add_argument("--tf-repos", required=True, help="folder with checkouts of NVlabs/stylegan, stylegan2, stylegan2-ada")
     ap.add_argument("--official", default=os.path.join(os.path.dirname(ROOT), "shared", "fixtures", "official"))
     ap.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.worker and args.worker[0] == "tf-official":
+        return json.dump(tf_official_tensors(args.worker[2], args.worker[1]), sys.stdout)
     if args.worker:
         official_checkout(args.sg3 if args.worker[0] == "nvlabs-torch-sg3" else args.nvlabs)
         return worker(args.worker[0], args.worker[1:])
 
+    official_checkout(args.nvlabs)
     fixtures = os.path.join(ROOT, "Fixtures")
     # Not the fuzzers' hostile inputs (Fixtures/fuzz*): no official loader is meant to read them.
     files = [("fixtures", os.path.relpath(p, fixtures)) for ext in ("pkl", "pt")
@@ -255,10 +308,21 @@ def main():
     for root, rel in files:
         by_kind.setdefault(kind_of(rel), []).append(os.path.join(where[root], rel))
     tensors = {}
+    common = ["--nvlabs", args.nvlabs, "--sg3", args.sg3, "--tf-python", args.tf_python, "--tf-repos", args.tf_repos]
+
+    def run(python, worker_args):
+        return json.loads(subprocess.run([python, __file__] + common + ["--worker"] + worker_args, check=True,
+                                         capture_output=True, text=True, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")).stdout)
+
     for kind, paths in by_kind.items():
-        out = subprocess.run([sys.executable, __file__, "--nvlabs", args.nvlabs, "--sg3", args.sg3,
-                              "--worker", kind] + paths, check=True, capture_output=True, text=True).stdout
-        tensors.update(json.loads(out))
+        tensors.update(run(sys.executable, [kind] + paths))
+    # TensorFlow-era pickles: the official TensorFlow code must read the same as legacy.py.
+    repos = {3: "stylegan", 4: "stylegan2", 5: "stylegan2-ada"}
+    for path in by_kind.get("nvlabs-tf", []):
+        repo = os.path.join(args.tf_repos, repos[load_tf(path)[2].version])
+        official = run(args.tf_python, ["tf-official", repo, path])
+        if official != tensors[path]:
+            sys.exit(f"{path}: the official TensorFlow code and legacy.py read different tensors")
     records = []
     for root, rel in files:
         path = os.path.join(where[root], rel)
@@ -269,8 +333,6 @@ def main():
         f.write('{"fixtures":[\n')
         f.write(",\n".join(json.dumps(r, separators=(",", ":")) for r in records))
         f.write("\n]}\n")
-
-    official_checkout(args.nvlabs)
     write_structures(args.official)
 
 
