@@ -50,11 +50,13 @@ void ck_pack_winograd_weights(ptrdiff_t out_ch, ptrdiff_t in_ch, int m, const fl
         }
 }
 
-// Chunk and channel-block sizes. A chunk's V (t²·I·tiles floats) and a channel block's M
-// (t²·ob·tiles) are each kept near L2 size; chunks hold at least 32 tiles (two micro-kernel
-// strips) so U_ξ blocks are reused across enough columns.
+// Chunk and channel-block sizes: a chunk's V (t²·I·tiles floats) near L2 size, at least 32 tiles
+// (two micro-kernel strips) so each U_ξ block is reused across enough columns; the M of a block
+// of output channels (t²·ob·tiles) up to 1.5 MB, which keeps all channels in one block for
+// StyleGAN's shapes. Measured (Benchmarks/Kernels.md): V budgets of 192K–1M floats, chunks of
+// 32–128 tiles and M budgets of 96K–1M floats are all within ±5 % of each other.
 #define CK_WINO_V_FLOATS (192 * 1024)
-#define CK_WINO_M_FLOATS (96 * 1024)
+#define CK_WINO_M_FLOATS (384 * 1024)
 
 int ck_winograd_suits(int m, ptrdiff_t in_ch, ptrdiff_t out_ch, ptrdiff_t oh, ptrdiff_t ow) {
     (void)in_ch;
