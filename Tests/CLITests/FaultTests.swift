@@ -164,14 +164,14 @@ import Glibc
             // Even runs: a moment anywhere in the run; odd runs: a moment after the temporary
             // file appeared (inside the write).
             let fraction = Double(random.next() >> 11) / Double(1 << 53)
+            let before = leftovers
             let result = try Self.run(["convert", Self.small, "-o", dest, "--force"], environment: slow, kill: true) {
-                if i % 2 == 1 { _ = Self.waitFor(!dir.temporaries().isEmpty, timeout: 30) }
+                if i % 2 == 1 { _ = Self.waitFor(dir.temporaries().count > before, timeout: 30) }
                 usleep(useconds_t(fraction * (i % 2 == 1 ? writing : total) * 1e6))
             }
             let now = try dir.data("m.sgan")
             #expect(now == Folder.oldBytes || now == new, "run \(i): destination is neither the old nor the new file")
             let finished = result.process.terminationReason == .exit
-            let before = leftovers
             leftovers = dir.temporaries().count
             if finished {
                 // A finished run removed the killed runs' temporary files.
