@@ -1,145 +1,151 @@
 import Kernels
 import LayerGraph
 
-/// The convolution-shaped ops on the fast kernels (Sources/Kernels): dense, (modulated)
-/// convolution with resampling as stylegan2-ada-pytorch's `conv2d_resample`, FIR, noise.
+/// Running one `Step` on buffers the caller provides (arena slots): the convolution-shaped ops
+/// on the fast kernels (Sources/Kernels), the rest as plain loops. Nothing here allocates.
 extension Executor {
-    func dense(_ x: Value, _ d: Dense) -> Value {
-        let weights = packed.dense[PackedWeights.key(d)]!
-        let e = Epilogue(biasGain: d.biasGain, activation: kernelActivation(d.activation), gain: d.gain)
-        let bias = d.bias.map(param)
-        let y = output(x.batch * weights.outFeatures) { ys in
-            x.data.withUnsafeBufferPointer { xs in
-                withOptionalBuffer(bias) { kernels.dense(xs, n: x.batch, weights: weights, bias: $0, epilogue: e, into: ys) }
+    /// Runs `step`: `input(k)` is its k-th input, `out` its output (for in-place steps already
+    /// holding a copy of input 0), `scratch(k)` its k-th temporary.
+    func execute(_ step: Step, input: (Int) -> UnsafeBufferPointer<Float>, out: UnsafeMutableBufferPointer<Float>,
+                 scratch: (Int) -> UnsafeMutableBufferPointer<Float>, noise: NoiseMode, rng: inout NumpyRandom?) {
+        let n = step.dims.isEmpty ? 0 : step.dims[0]
+        switch step.kernel {
+        case .input:
+            break
+        case .normalize(let eps):
+            Reference.normalize2ndMoment(input(0), n: n, features: step.count / max(n, 1), eps: eps, into: out)
+        case let .dense(weights, bias, e):
+            withOptionalBuffer(bias) { kernels.dense(input(0), n: n, weights: weights, bias: $0, epilogue: e, into: out) }
+        case .concat:
+            var o = 0
+            for s in 0..<n {
+                for k in step.inputs.indices {
+                    let x = input(k), f = step.inputDims[k][1]
+                    copy(x, from: s * f, count: f, to: out, at: o)
+                    o += f
+                }
             }
+        case .broadcast(let count):
+            let f = step.inputDims[0][1]
+            for s in 0..<n { for r in 0..<count { copy(input(0), from: s * f, count: f, to: out, at: (s * count + r) * f) } }
+        case .selectW(let index):
+            let (numWs, f) = (step.inputDims[0][1], step.inputDims[0][2])
+            for s in 0..<n { copy(input(0), from: (s * numWs + index) * f, count: f, to: out, at: s * f) }
+        case .constInput(let c):
+            c.withUnsafeBufferPointer { c in for s in 0..<n { copy(c, from: 0, count: c.count, to: out, at: s * c.count) } }
+        case .conv(let c):
+            convolve(c, step, input: input, out: out, scratch: scratch)
+        case let .noise(z, then):
+            addNoise(z, then: then, shape: imageShape(step.dims), out: out, scratch: scratch(0), mode: noise, rng: &rng)
+        case .biasAct(let b):
+            // Channels on axis 1; any further axes form the plane ([N, C] is a 1-pixel plane).
+            let d = step.dims
+            let shape = ImageShape(n: d[0], c: d.count > 1 ? d[1] : 1, h: step.count / max(d[0] * (d.count > 1 ? d[1] : 1), 1), w: 1)
+            withOptionalBuffer(b.bias) { kernels.biasNoiseAct(out, shape: shape, bias: $0, epilogue: b.epilogue) }
+        case .upfirdn(let f):
+            kernels.upfirdn2d(input(0), shape: imageShape(step.inputDims[0]), filter: f.filter, up: f.up, down: f.down,
+                              padding: f.padding, into: out)
+        case .upsampleNearest(let f):
+            let x = input(0), s = imageShape(step.inputDims[0])
+            let (oh, ow) = (s.h * f, s.w * f)
+            for p in 0..<(s.n * s.c) {
+                for oy in 0..<oh { for ox in 0..<ow { out[(p * oh + oy) * ow + ox] = x[(p * s.h + oy / f) * s.w + ox / f] } }
+            }
+        case .instanceNorm(let eps):
+            let s = imageShape(step.dims)
+            for p in 0..<(s.n * s.c) {
+                let r = (p * s.plane)..<((p + 1) * s.plane)
+                var sum: Float = 0
+                for j in r { sum += out[j] }
+                let mean = sum / Float(s.plane)
+                for j in r { out[j] -= mean }
+                var squares: Float = 0
+                for j in r { squares += out[j] * out[j] }
+                let variance = squares / Float(s.plane)
+                let scale = 1 / (variance + eps).squareRoot()
+                for j in r { out[j] *= scale }
+            }
+        case .adaIN:
+            let s = imageShape(step.dims), style = input(1)
+            for n in 0..<s.n {
+                for c in 0..<s.c {
+                    let (a, b) = (style[n * 2 * s.c + c] + 1, style[n * 2 * s.c + s.c + c])
+                    let base = (n * s.c + c) * s.plane
+                    for j in base..<(base + s.plane) { out[j] = out[j] * a + b }
+                }
+            }
+        case .add(let scale):
+            for k in step.inputs.indices.dropFirst() {
+                let other = input(k)
+                for j in out.indices { out[j] += other[j] }
+            }
+            if scale != 1 { for j in out.indices { out[j] *= scale } }
         }
-        return Value(data: y, dims: [x.batch, weights.outFeatures])
+    }
+
+    func imageShape(_ dims: [Int]) -> ImageShape { ImageShape(n: dims[0], c: dims[1], h: dims[2], w: dims[3]) }
+
+    func epilogue(_ b: BiasAct) -> Epilogue {
+        Epilogue(biasGain: b.biasGain, activation: kernelActivation(b.activation), gain: b.gain, clamp: b.clamp)
+    }
+
+    func kernelActivation(_ a: Activation) -> KernelActivation {
+        switch a {
+        case .linear: .linear
+        case .lrelu: .lrelu(alpha: 0.2)
+        case .relu: .relu
+        }
     }
 
     /// Modulated convolution as input scaling × fixed packed weights × output demodulation:
     /// conv(x · s, w) · d with d[n, o] = rsqrt(Σᵢ (s[n, i])² Σₖ w[o, i, k]² + 1e-8).
-    func modulatedConv(_ x: Value, styles: Value, _ m: ModulatedConv) -> Value {
-        let layout: PackedConvWeights.Layout = m.up == 2 ? .transposed : .conv
-        let weights = packed.conv[PackedWeights.key(m.weight, gain: 1, layout)]!
-        let s = imageShape(x)
-        var d = [Float](repeating: 1, count: s.n * weights.outChannels)
-        if m.demodulate {
-            styles.data.withUnsafeBufferPointer { st in
-                d.withUnsafeMutableBufferPointer { weights.demodulation(styles: st, batch: s.n, styleGain: m.styleGain, into: $0) }
-            }
+    private func convolve(_ c: ConvStep, _ step: Step, input: (Int) -> UnsafeBufferPointer<Float>, out: UnsafeMutableBufferPointer<Float>,
+                          scratch: (Int) -> UnsafeMutableBufferPointer<Float>) {
+        let x = input(0), s = imageShape(step.inputDims[0])
+        let styles = c.styleGain == nil ? nil : input(1)
+        var demodulation: UnsafeBufferPointer<Float>? = nil
+        if c.demodulate, let styles, let gain = c.styleGain {
+            let d = scratch(0)
+            c.weights.demodulation(styles: styles, batch: s.n, styleGain: gain, into: d)
+            demodulation = UnsafeBufferPointer(d)
         }
-        return styles.data.withUnsafeBufferPointer { st in
-            d.withUnsafeBufferPointer { ds in
-                convolve(x, weights: weights, up: m.up, padding: m.padding, filter: m.resampleFilter,
-                         inputScale: st, inputScaleGain: m.styleGain, outputScale: m.demodulate ? ds : nil)
-            }
+        let gain = c.styleGain ?? 1
+        if c.transposed {
+            kernels.convTranspose2dStride2(x, shape: s, weights: c.weights, inputScale: styles, inputScaleGain: gain,
+                                           outputScale: demodulation, into: out)
+        } else {
+            kernels.conv2d(x, shape: s, weights: c.weights, padding: c.padding, inputScale: styles, inputScaleGain: gain,
+                           outputScale: demodulation, into: out)
         }
     }
 
-    func conv(_ x: Value, _ c: Conv) -> Value {
-        let k = graph.tensors[c.weight]!.shape.dims[2]
-        let layout: PackedConvWeights.Layout = c.up == 2 && k > 1 ? .transposed : .conv
-        let weights = packed.conv[PackedWeights.key(c.weight, gain: c.weightGain, layout)]!
-        return convolve(x, weights: weights, up: c.up, padding: c.padding, filter: c.resampleFilter,
-                        inputScale: nil, inputScaleGain: 1, outputScale: nil)
-    }
-
-    /// `conv2d_resample` for up 1 or 2 (down 1).
-    private func convolve(_ x: Value, weights: PackedConvWeights, up: Int, padding p: Int, filter: String?,
-                          inputScale: UnsafeBufferPointer<Float>?, inputScaleGain: Float,
-                          outputScale: UnsafeBufferPointer<Float>?) -> Value {
-        let s = imageShape(x)
-        if up == 1 {
-            let out = weights.conv2dOutputShape(s, padding: p)
-            let y = output(out.count) { ys in
-                x.data.withUnsafeBufferPointer { xs in
-                    kernels.conv2d(xs, shape: s, weights: weights, padding: p, inputScale: inputScale,
-                                   inputScaleGain: inputScaleGain, outputScale: outputScale, into: ys)
-                }
-            }
-            return Value(data: y, dims: [out.n, out.c, out.h, out.w])
-        }
-        precondition(up == 2, "only ×2 up-sampling convolutions exist in StyleGAN2")
-        let fw = graph.tensors[filter!]!.shape.dims[0]
-        let k = weights.kernel
-        if k == 1 {
-            // 1×1: up-sample with the FIR filter first, then the pointwise convolution.
-            let pad = (p + (fw + 1) / 2, p + (fw - 2) / 2)
-            let upsampled = upfirdn(x, filter: filter!, up: 2, down: 1, padding: (pad.0, pad.1, pad.0, pad.1), gain: 4)
-            return convolve(upsampled, weights: weights, up: 1, padding: 0, filter: nil,
-                            inputScale: inputScale, inputScaleGain: inputScaleGain, outputScale: outputScale)
-        }
-        // Transposed convolution (stride 2), then the FIR filter with the remaining padding.
-        let out = weights.convTranspose2dOutputShape(s)
-        let t = output(out.count) { ts in
-            x.data.withUnsafeBufferPointer { xs in
-                kernels.convTranspose2dStride2(xs, shape: s, weights: weights, inputScale: inputScale,
-                                               inputScaleGain: inputScaleGain, outputScale: outputScale, into: ts)
+    /// x + noise · strength (scalar, or per channel for StyleGAN1), in place, then, when `then`
+    /// is given, that node's bias + activation in the same pass.
+    private func addNoise(_ z: NoiseStep, then b: BiasActStep?, shape s: ImageShape, out: UnsafeMutableBufferPointer<Float>,
+                          scratch: UnsafeMutableBufferPointer<Float>, mode: NoiseMode, rng: inout NumpyRandom?) {
+        let e = b?.epilogue ?? Epilogue()
+        func inject(_ noise: UnsafeBufferPointer<Float>) {
+            z.strength.withUnsafeBufferPointer { st in
+                withOptionalBuffer(b?.bias) { kernels.biasNoiseAct(out, shape: s, noise: noise, noiseStrength: st, bias: $0, epilogue: e) }
             }
         }
-        let p0 = p + (fw + 1) / 2 - (k - 1), p1 = p + (fw - 2) / 2 - (k - 2)
-        return upfirdn(Value(data: t, dims: [out.n, out.c, out.h, out.w]), filter: filter!, up: 1, down: 1,
-                       padding: (p0, p1, p0, p1), gain: 4)
+        switch mode {
+        case .none:
+            guard let b else { return }
+            withOptionalBuffer(b.bias) { kernels.biasNoiseAct(out, shape: s, bias: $0, epilogue: e) }
+        case .const:
+            // The stored [H, W] buffer serves every sample.
+            z.constNoise.withUnsafeBufferPointer(inject)
+        case .random:
+            // Fresh [N, H, W], drawn in NumPy's order.
+            for j in 0..<(s.n * s.plane) { scratch[j] = Float(rng!.nextGaussian()) }
+            inject(UnsafeBufferPointer(rebasing: scratch[0..<(s.n * s.plane)]))
+        }
     }
 
-    func upfirdn(_ x: Value, filter: String, up: Int, down: Int, padding: (Int, Int, Int, Int), gain: Float) -> Value {
-        let s = imageShape(x)
-        let dims = graph.tensors[filter]!.shape.dims
-        let fir = FIRFilter(param(filter), taps: dims[0], separable: dims.count == 1, gain: gain)
-        let pad = FIRPadding(x0: padding.0, x1: padding.1, y0: padding.2, y1: padding.3)
-        let out = KernelContext.upfirdn2dOutputShape(s, taps: dims[0], up: up, down: down, padding: pad)
-        let y = output(out.count) { ys in
-            x.data.withUnsafeBufferPointer { xs in kernels.upfirdn2d(xs, shape: s, filter: fir, up: up, down: down, padding: pad, into: ys) }
-        }
-        return Value(data: y, dims: [out.n, out.c, out.h, out.w])
-    }
-
-    /// act(x + bias) · gain, clamped, in place.
-    func biasAct(_ x: consuming Value, _ b: BiasAct) -> Value {
-        var y = consume x
-        // Channels on axis 1; any further axes form the plane ([N, C] is a 1-pixel plane).
-        let shape = ImageShape(n: y.dims[0], c: y.dims.count > 1 ? y.dims[1] : 1, h: y.dims.dropFirst(2).reduce(1, *), w: 1)
-        let bias = b.bias.map(param)
-        y.data.withUnsafeMutableBufferPointer { buf in
-            withOptionalBuffer(bias) { kernels.biasNoiseAct(buf, shape: shape, bias: $0, epilogue: epilogue(b)) }
-        }
-        return y
-    }
-
-    /// x + noise · strength (scalar, or per channel for StyleGAN1), then, when `then` is given,
-    /// that node's bias + activation in the same pass.
-    func addNoise(_ x: consuming Value, _ z: Noise, mode: NoiseMode, rng: inout NumpyRandom?, then b: BiasAct?) -> Value {
-        var y = consume x
-        let s = imageShape(y)
-        let bias = b?.bias.map(param)
-        let e = b.map(epilogue) ?? Epilogue()
-        if case .none = mode {
-            guard b != nil else { return y }
-            y.data.withUnsafeMutableBufferPointer { buf in
-                withOptionalBuffer(bias) { kernels.biasNoiseAct(buf, shape: s, bias: $0, epilogue: e) }
-            }
-            return y
-        }
-        let strength = param(z.strength)
-        // const: the stored [H, W] buffer for every sample; random: fresh [N, H, W].
-        let noise = if case .const = mode { param(z.constNoise) } else { (0..<(s.n * s.plane)).map { _ in Float(rng!.nextGaussian()) } }
-        y.data.withUnsafeMutableBufferPointer { buf in
-            noise.withUnsafeBufferPointer { ns in
-                strength.withUnsafeBufferPointer { st in
-                    withOptionalBuffer(bias) { kernels.biasNoiseAct(buf, shape: s, noise: ns, noiseStrength: st, bias: $0, epilogue: e) }
-                }
-            }
-        }
-        return y
-    }
-}
-
-/// A new array of `count` floats that `fill` writes completely (every kernel writes each element
-/// of its output), so it is not zeroed first: at 1024² that saves a pass over 128 MB per layer.
-func output(_ count: Int, _ fill: (UnsafeMutableBufferPointer<Float>) -> Void) -> [Float] {
-    [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-        fill(buffer)
-        initialized = count
+    private func copy(_ x: UnsafeBufferPointer<Float>, from: Int, count: Int, to y: UnsafeMutableBufferPointer<Float>, at: Int) {
+        guard count > 0 else { return }
+        (y.baseAddress! + at).update(from: x.baseAddress! + from, count: count)
     }
 }
 

@@ -1,5 +1,6 @@
 import Kernels
 public import LayerGraph
+import Synchronization
 import Tensors
 
 /// How synthesis gets its noise (NVlabs `noise_mode`).
@@ -17,7 +18,7 @@ public struct Value: Sendable {
     public var data: [Float]
     public var dims: [Int]
     public init(data: [Float], dims: [Int]) {
-        precondition(data.count == dims.reduce(1, *), "activation data does not match \(dims)")
+        precondition(data.count == dims.product, "activation data does not match \(dims)")
         self.data = data
         self.dims = dims
     }
@@ -42,14 +43,23 @@ public enum RuntimeError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-/// Runs canonical graphs: one `switch` over the ops, calling the kernels (Sources/Kernels).
+/// Runs canonical graphs on the fast kernels (Sources/Kernels).
+///
+/// A subgraph of canonical ops runs on an `ActivationPlan`: per input shape (batch size) every
+/// step's output and temporaries get fixed places in one `Arena`, both kept and reused while the
+/// batch size stays the same, so that a run allocates nothing. Subgraphs with primitive ops
+/// (ONNX imports) run node by node, each canonical node on a one-step plan of its own.
 final class Executor: Sendable {
+    enum Part { case mapping, synthesis }
+
     let graph: LayerGraph
     /// Every tensor as float32, converted once.
     private let params: [String: [Float]]
     /// The fast kernels' thread pool and the weights packed for them at load.
     let kernels: KernelContext
     let packed: PackedWeights
+    private let mappingPlans = PlanCache(), synthesisPlans = PlanCache()
+    private let interpreted: (mapping: Bool, synthesis: Bool)
 
     init(graph: LayerGraph, threads: Int = KernelContext.defaultThreads) throws {
         try graph.validate()
@@ -61,149 +71,152 @@ final class Executor: Sendable {
         params = p
         kernels = KernelContext(threads: threads)
         packed = PackedWeights(graph: graph) { graph.tensors[$0]!.floats() }
+        func needsInterpreter(_ g: Graph) -> Bool { g.nodes.contains { if case .primitive = $0.op { true } else { false } } }
+        interpreted = (needsInterpreter(graph.mapping), needsInterpreter(graph.synthesis))
+        graph.tensors.releaseResidentPages()
     }
 
     func param(_ name: String) -> [Float] { params[name] ?? graph.tensors[name]!.floats() }
 
-    /// Runs `subgraph` on `inputs`; `observe` sees every node's output (for dumps and parity).
-    func run(_ subgraph: Graph, inputs: [String: Value], noise: NoiseMode,
-             observe: ((String, Value) -> Void)? = nil) throws -> Value {
+    /// Runs `part` on a batch of `n`: `fill` writes each graph input (named, of shape
+    /// `dims(name)`) into its buffer, `result` reads the output and its shape. `observe` sees every
+    /// node's output (for dumps and parity: copies, and a plan of unfused steps made for the call).
+    /// Without `observe`, a second call with the same `n` allocates nothing.
+    func run<R>(_ part: Part, batch n: Int, dims: (String) throws -> [Int], noise: NoiseMode,
+                observe: ((String, Value) -> Void)? = nil,
+                fill: (String, UnsafeMutableBufferPointer<Float>) throws -> Void,
+                result: (UnsafeBufferPointer<Float>, [Int]) throws -> R) throws -> R {
+        let subgraph = part == .mapping ? graph.mapping : graph.synthesis
+        var rng: NumpyRandom? = if case .random(let seed) = noise { NumpyRandom(seed: seed) } else { nil }
+        if part == .mapping ? interpreted.mapping : interpreted.synthesis {
+            var inputs: [String: Value] = [:]
+            for name in subgraph.inputNames {
+                let d = try dims(name)
+                var data = [Float](repeating: 0, count: d.product)
+                try data.withUnsafeMutableBufferPointer { try fill(name, $0) }
+                inputs[name] = Value(data: data, dims: d)
+            }
+            let out = try interpret(subgraph, inputs: inputs, batch: n, noise: noise, rng: &rng, observe: observe)
+            return try out.data.withUnsafeBufferPointer { try result($0, out.dims) }
+        }
+        if let observe {
+            let plan = try self.plan(subgraph, dims: dims, fuse: false)
+            return try run(plan, Arena(count: plan.arenaCount), noise: noise, rng: &rng, observe: observe, fill: fill, result: result)
+        }
+        return try (part == .mapping ? mappingPlans : synthesisPlans).with(batch: n, build: { try plan(subgraph, dims: dims, fuse: true) }) {
+            try run($0, $1, noise: noise, rng: &rng, observe: nil, fill: fill, result: result)
+        }
+    }
+
+    /// The plan of `subgraph` for inputs of shapes `dims(name)`; `fuse` joins noise injection
+    /// with the bias + activation after it (one pass, bit-identical to both).
+    func plan(_ subgraph: Graph, dims: (String) throws -> [Int], fuse: Bool) throws -> ActivationPlan {
+        let nodes = subgraph.nodes
+        let index = Dictionary(nodes.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
+        var uses = [Int](repeating: 0, count: nodes.count)
+        for node in nodes { for input in node.inputs { uses[index[input]!] += 1 } }
+        var shapes = [[Int]](repeating: [], count: nodes.count)
+        var steps: [Step] = []
+        var values = nodes.count // value ids: nodes, then the intermediates of two-step nodes
+        var i = 0
+        while i < nodes.count {
+            let node = nodes[i]
+            let inputs = node.inputs.map { index[$0]! }
+            var step: Step
+            if case .input = node.op {
+                step = Step(kernel: .input, name: node.name, inputs: [], inputDims: [], output: i, dims: try dims(node.name),
+                            scratch: [], inPlace: false)
+            } else {
+                let made = try self.steps(node, index: i, inputs: inputs, dims: inputs.map { shapes[$0] }, intermediate: values)
+                values += made.count - 1
+                steps += made.dropLast()
+                step = made.last!
+            }
+            shapes[i] = step.dims
+            if fuse, i + 1 < nodes.count, nodes[i + 1].inputs == [node.name], uses[i] == 1, node.name != subgraph.output,
+               let fused = fusedNoise(step, nodes[i + 1], index: i + 1) {
+                step = fused
+                i += 1
+                shapes[i] = step.dims
+            }
+            steps.append(step)
+            i += 1
+        }
+        return ActivationPlan(steps: steps, output: index[subgraph.output]!, valueCount: values)
+    }
+
+    /// Runs `plan` on `arena`: `fill` writes the inputs, each step runs on its slots, `result`
+    /// reads the output.
+    private func run<R>(_ plan: ActivationPlan, _ arena: Arena, noise: NoiseMode, rng: inout NumpyRandom?,
+                        observe: ((String, Value) -> Void)?, fill: (String, UnsafeMutableBufferPointer<Float>) throws -> Void,
+                        result: (UnsafeBufferPointer<Float>, [Int]) throws -> R) throws -> R {
+        // Indices rather than iterators: unspecialised iterators over steps allocate in debug builds.
+        for s in plan.steps.indices { if case .input = plan.steps[s].kernel { try fill(plan.steps[s].name!, arena[plan.values[plan.steps[s].output]!]) } }
+        for s in plan.steps.indices {
+            let step = plan.steps[s]
+            let out = arena[plan.values[step.output]!]
+            if plan.copiesInput[s] { copy(UnsafeBufferPointer(arena[plan.values[step.inputs[0]]!]), to: out) }
+            execute(step, input: { UnsafeBufferPointer(arena[plan.values[step.inputs[$0]]!]) }, out: out,
+                    scratch: { arena[plan.scratch[s][$0]] }, noise: noise, rng: &rng)
+            if let observe, let name = step.name { observe(name, Value(copying: UnsafeBufferPointer(out), dims: step.dims)) }
+        }
+        return try result(UnsafeBufferPointer(arena[plan.values[plan.output]!]), plan.outputDims)
+    }
+
+    /// Subgraphs with primitive ops, node by node: primitives on the interpreter, canonical nodes
+    /// each on a one-step plan (inputs copied in, output copied out).
+    private func interpret(_ subgraph: Graph, inputs: [String: Value], batch: Int, noise: NoiseMode, rng: inout NumpyRandom?,
+                           observe: ((String, Value) -> Void)?) throws -> Value {
         var lastUse: [String: Int] = [:]
         for (i, node) in subgraph.nodes.enumerated() { for input in node.inputs { lastUse[input] = i } }
         lastUse[subgraph.output] = .max
         var values: [String: Value] = [:]
-        var rng: NumpyRandom? = if case .random(let seed) = noise { NumpyRandom(seed: seed) } else { nil }
-        // The batch size N of batch-dependent primitive shapes: the first input's leading dimension.
-        let batch = subgraph.nodes.lazy.compactMap { n -> Int? in
-            if case .input = n.op { inputs[n.name]?.dims.first } else { nil }
-        }.first ?? 1
-        var fused: Set<Int> = []
-        for (i, node) in subgraph.nodes.enumerated() where !fused.contains(i) {
-            var ins = node.inputs.map { values[$0]! }
-            // Values used for the last time leave the table first, so in-place ops own them.
+        for (i, node) in subgraph.nodes.enumerated() {
+            let ins = node.inputs.map { values[$0]! }
             for input in node.inputs where lastUse[input] == i { values[input] = nil }
-            var out: Value
-            var name = node.name
-            if case .input = node.op {
+            let out: Value
+            switch node.op {
+            case .input:
                 guard let v = inputs[node.name] else { throw RuntimeError.badInput("missing graph input \(node.name)") }
                 out = v
-            } else if observe == nil, case .noise(let z) = node.op, i + 1 < subgraph.nodes.count,
-                      case .biasAct(let b) = subgraph.nodes[i + 1].op, subgraph.nodes[i + 1].inputs == [node.name],
-                      lastUse[node.name] == i + 1 {
-                // Noise injection and bias + activation in one pass (bit-identical to both).
-                out = addNoise(take(&ins), z, mode: noise, rng: &rng, then: b)
-                name = subgraph.nodes[i + 1].name
-                fused.insert(i + 1)
-            } else {
-                out = try execute(node, &ins, noise: noise, rng: &rng, batch: batch)
+            case .primitive(let p):
+                out = try primitive(node, p, ins, batch: batch, noise: noise, rng: &rng)
+            default:
+                var steps = ins.indices.map { k in
+                    Step(kernel: .input, name: node.inputs[k], inputs: [], inputDims: [], output: k, dims: ins[k].dims, scratch: [], inPlace: false)
+                }
+                steps += try self.steps(node, index: ins.count, inputs: Array(ins.indices), dims: ins.map(\.dims), intermediate: ins.count + 1)
+                let plan = ActivationPlan(steps: steps, output: ins.count, valueCount: ins.count + 2)
+                out = try run(plan, Arena(count: plan.arenaCount), noise: noise, rng: &rng, observe: nil, fill: { name, buffer in
+                    ins[node.inputs.firstIndex(of: name)!].data.withUnsafeBufferPointer { copy($0, to: buffer) }
+                }, result: { Value(copying: $0, dims: $1) })
             }
-            observe?(name, out)
-            values[name] = out
+            observe?(node.name, out)
+            values[node.name] = out
         }
         return values[subgraph.output]!
     }
+}
 
-    /// The first input, removed from `ins` so that the caller holds the only reference.
-    private func take(_ ins: inout [Value]) -> Value { ins.removeFirst() }
+/// The plan and arena of one subgraph for the batch size last run, kept while it stays the same.
+/// A call that finds them in use (a concurrent call) runs on a plan and arena of its own.
+final class PlanCache: @unchecked Sendable {
+    private let busy = Atomic<Bool>(false)
+    // Read and written only by the holder of `busy`.
+    private var current: (batch: Int, plan: ActivationPlan, arena: Arena)?
 
-    private func execute(_ node: Node, _ ins: inout [Value], noise: NoiseMode, rng: inout NumpyRandom?, batch: Int) throws -> Value {
-        switch node.op {
-        case .input: preconditionFailure("inputs are bound by run")
-        case .normalize2ndMoment(let eps):
-            let x = ins[0]
-            var y = x.data
-            x.data.withUnsafeBufferPointer { src in
-                y.withUnsafeMutableBufferPointer { Reference.normalize2ndMoment(src, n: x.batch, features: x.data.count / x.batch, eps: eps, into: $0) }
-            }
-            return Value(data: y, dims: x.dims)
-        case .dense(let d):
-            return dense(ins[0], d)
-        case .concat(let axis):
-            precondition(axis == 1 && ins.allSatisfy { $0.dims.count == 2 }, "concat is implemented for [N, C] on axis 1")
-            let n = ins[0].batch
-            var y = [Float]()
-            for s in 0..<n { for x in ins { let f = x.dims[1]; y += x.data[(s * f)..<((s + 1) * f)] } }
-            return Value(data: y, dims: [n, ins.map { $0.dims[1] }.reduce(0, +)])
-        case .broadcast(let count):
-            let x = ins[0], f = x.dims[1]
-            var y = [Float]()
-            y.reserveCapacity(x.data.count * count)
-            for s in 0..<x.batch { for _ in 0..<count { y += x.data[(s * f)..<((s + 1) * f)] } }
-            return Value(data: y, dims: [x.batch, count, f])
-        case .selectW(let index):
-            let x = ins[0], (numWs, f) = (x.dims[1], x.dims[2])
-            var y = [Float]()
-            for s in 0..<x.batch { y += x.data[((s * numWs + index) * f)..<((s * numWs + index + 1) * f)] }
-            return Value(data: y, dims: [x.batch, f])
-        case .constInput(let name):
-            let c = param(name), dims = graph.tensors[name]!.shape.dims
-            let n = ins[0].batch
-            return Value(data: Array([[Float]](repeating: c, count: n).joined()), dims: [n] + dims)
-        case .modulatedConv(let m):
-            return modulatedConv(ins[0], styles: ins[1], m)
-        case .conv(let c):
-            return conv(ins[0], c)
-        case .noise(let z):
-            return addNoise(take(&ins), z, mode: noise, rng: &rng, then: nil)
-        case .biasAct(let b):
-            return biasAct(take(&ins), b)
-        case .upfirdn2d(let u):
-            return upfirdn(ins[0], filter: u.filter, up: u.up, down: u.down,
-                           padding: (u.padding[0], u.padding[1], u.padding[2], u.padding[3]), gain: u.gain)
-        case .upsampleNearest(let f):
-            let x = ins[0], s = imageShape(x)
-            var y = [Float](repeating: 0, count: s.count * f * f)
-            let (oh, ow) = (s.h * f, s.w * f)
-            for p in 0..<(s.n * s.c) {
-                for oy in 0..<oh { for ox in 0..<ow { y[(p * oh + oy) * ow + ox] = x.data[(p * s.h + oy / f) * s.w + ox / f] } }
-            }
-            return Value(data: y, dims: [s.n, s.c, oh, ow])
-        case .instanceNorm(let eps):
-            var x = take(&ins)
-            let s = imageShape(x)
-            for p in 0..<(s.n * s.c) {
-                let r = (p * s.plane)..<((p + 1) * s.plane)
-                let mean = x.data[r].reduce(0, +) / Float(s.plane)
-                for j in r { x.data[j] -= mean }
-                let variance = x.data[r].reduce(0) { $0 + $1 * $1 } / Float(s.plane)
-                let scale = 1 / (variance + eps).squareRoot()
-                for j in r { x.data[j] *= scale }
-            }
-            return x
-        case .adaIN:
-            var x = take(&ins)
-            let s = imageShape(x), style = ins[0].data
-            for n in 0..<s.n {
-                for c in 0..<s.c {
-                    let (a, b) = (style[n * 2 * s.c + c] + 1, style[n * 2 * s.c + s.c + c])
-                    let base = (n * s.c + c) * s.plane
-                    for j in base..<(base + s.plane) { x.data[j] = x.data[j] * a + b }
-                }
-            }
-            return x
-        case .add(let scale):
-            var y = take(&ins)
-            for other in ins { for j in y.data.indices { y.data[j] += other.data[j] } }
-            if scale != 1 { for j in y.data.indices { y.data[j] *= scale } }
-            return y
-        case .opaque(let kind, _, _):
-            throw RuntimeError.unsupportedOp(node: node.name, kind: kind)
-        case .primitive(let p):
-            return try primitive(node, p, ins, batch: batch, noise: noise, rng: &rng)
+    func with<R>(batch: Int, build: () throws -> ActivationPlan, _ body: (ActivationPlan, Arena) throws -> R) throws -> R {
+        guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
+            let plan = try build()
+            return try body(plan, Arena(count: plan.arenaCount))
         }
-    }
-
-    func imageShape(_ x: Value) -> ImageShape { ImageShape(n: x.dims[0], c: x.dims[1], h: x.dims[2], w: x.dims[3]) }
-
-    func epilogue(_ b: BiasAct) -> Epilogue {
-        Epilogue(biasGain: b.biasGain, activation: kernelActivation(b.activation), gain: b.gain, clamp: b.clamp)
-    }
-
-    func kernelActivation(_ a: Activation) -> KernelActivation {
-        switch a {
-        case .linear: .linear
-        case .lrelu: .lrelu(alpha: 0.2)
-        case .relu: .relu
+        defer { busy.store(false, ordering: .releasing) }
+        if current?.batch != batch {
+            current = nil // the old arena goes before the new one is allocated
+            let plan = try build()
+            current = (batch, plan, Arena(count: plan.arenaCount))
         }
+        return try body(current!.plan, current!.arena)
     }
 }
+

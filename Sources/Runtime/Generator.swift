@@ -30,10 +30,14 @@ public final class Generator: Sendable {
         let executor = try Executor(graph: graph, threads: threads ?? Machine.defaultThreads)
         self.executor = executor
         wAverage = graph.wAverage.map { executor.param($0) }
+        form = graph.form
+        takesPsi = graph.takesPsi
     }
 
     public var config: GeneratorConfig { graph.config }
-    public var form: GraphForm { graph.form }
+    /// Kept: the graph works them out from its node lists, which costs allocations per call.
+    public let form: GraphForm
+    private let takesPsi: Bool
     /// `map` works (there is a mapping network).
     public var canMap: Bool { form == .generator || form == .mapping }
     /// `synthesize` works (there is a synthesis network taking W).
@@ -54,32 +58,29 @@ public final class Generator: Sendable {
         }
         let c = config
         try checkLatents(z: z, labels: labels, count: n)
-        let inputs = try latentInputs(truncation)
+        let psi = try psiInput(truncation)
         let w = try chunked(count: n, rows: [(z, c.zDim), (labels, c.cDim)]) { rows, m in
-            var bound = inputs
-            bound["z"] = Value(data: rows[0], dims: [m, c.zDim])
-            bound["c"] = Value(data: rows[1], dims: [m, c.cDim])
-            return try executor.run(graph.mapping, inputs: bound, noise: .none, observe: observe.map { f in { f("mapping.\($0)", $1) } })
+            try executor.run(.mapping, batch: m, dims: { try latentDims($0, batch: m) }, noise: .none,
+                             observe: observe.map { f in { f("mapping.\($0)", $1) } },
+                             fill: { bindLatent($0, $1, z: rows[0], labels: rows[1], psi: psi) },
+                             result: { Value(copying: $0, dims: $1) })
         }
-        var out: Value
-        if w.dims.count == 3 {
-            guard w.dims[1] == c.numWs, w.dims[2] == c.wDim || c.unknownFields.contains("w_dim") else {
-                throw RuntimeError.badInput("the mapping network made ws of shape \(w.dims), not [N, \(c.numWs), \(c.wDim)]")
-            }
-            out = w
-        } else {
-            guard w.dims.count == 2, w.dims[1] == c.wDim else { throw RuntimeError.badInput("the mapping network made \(w.dims), not [N, \(c.wDim)]") }
-            var ws = [Float]()
-            ws.reserveCapacity(n * c.numWs * c.wDim)
-            for s in 0..<n { for _ in 0..<c.numWs { ws += w.data[(s * c.wDim)..<((s + 1) * c.wDim)] } }
-            out = Value(data: ws, dims: [n, c.numWs, c.wDim])
+        // ws as the mapping made them (an ONNX mapping graph of unknown w_dim keeps its width).
+        let width = w.dims.count == 3 ? w.dims[2] : c.wDim
+        var ws = [Float](repeating: 0, count: n * c.numWs * width)
+        try w.data.withUnsafeBufferPointer { w2 in
+            try ws.withUnsafeMutableBufferPointer { try self.ws(fromMapping: w2, dims: w.dims, into: $0, truncation: truncation) }
         }
-        if !graph.takesPsi { try truncate(&out, truncation) }
-        return out
+        return Value(data: ws, dims: [n, c.numWs, width])
     }
 
     /// Applies truncation in place to ws [N, num_ws, w_dim] (PyTorch's `lerp`, as NVlabs uses).
     public func truncate(_ ws: inout Value, _ t: Truncation) throws {
+        let (numWs, wDim) = (ws.dims[1], ws.dims[2])
+        try ws.data.withUnsafeMutableBufferPointer { try truncate($0, numWs: numWs, wDim: wDim, t) }
+    }
+
+    private func truncate(_ ws: UnsafeMutableBufferPointer<Float>, numWs: Int, wDim: Int, _ t: Truncation) throws {
         guard t.psi != 1 else { return }
         guard let avg = wAverage else {
             if config.bakedNoise || !config.unknownFields.isEmpty {
@@ -87,14 +88,13 @@ public final class Generator: Sendable {
             }
             throw RuntimeError.badInput("the model stores no W average, so it cannot be truncated")
         }
-        let (numWs, wDim) = (ws.dims[1], ws.dims[2])
         let rows = min(t.cutoff ?? numWs, numWs)
-        for s in 0..<ws.dims[0] {
+        for s in 0..<(ws.count / max(numWs * wDim, 1)) {
             for r in 0..<rows {
                 for j in 0..<wDim {
                     let idx = (s * numWs + r) * wDim + j
-                    let (start, end) = (avg[j], ws.data[idx])
-                    ws.data[idx] = t.psi < 0.5 ? start + t.psi * (end - start) : end - (end - start) * (1 - t.psi)
+                    let (start, end) = (avg[j], ws[idx])
+                    ws[idx] = t.psi < 0.5 ? start + t.psi * (end - start) : end - (end - start) * (1 - t.psi)
                 }
             }
         }
@@ -116,7 +116,8 @@ public final class Generator: Sendable {
         try checkNoise(noise)
         let n = ws.dims[0], row = c.numWs * c.wDim
         return try chunked(count: n, rows: [(ws.data, row)]) { rows, m in
-            try executor.run(graph.synthesis, inputs: ["ws": Value(data: rows[0], dims: [m, c.numWs, c.wDim])], noise: noise, observe: observe)
+            try executor.run(.synthesis, batch: m, dims: { _ in [m, c.numWs, c.wDim] }, noise: noise, observe: observe,
+                             fill: { _, slot in rows[0].withUnsafeBufferPointer { copy($0, to: slot) } }, result: { Value(copying: $0, dims: $1) })
         }
     }
 
@@ -125,25 +126,44 @@ public final class Generator: Sendable {
     /// that bakes psi in runs only with psi 1, i.e. as exported).
     public func generate(z: [Float], labels: [Float] = [], count n: Int, truncation: Truncation = .none,
                          noise: NoiseMode = .const, observe: ((String, Value) -> Void)? = nil) throws -> Value {
-        switch form {
-        case .generator:
-            return try synthesize(ws: map(z: z, labels: labels, count: n, truncation: truncation, observe: observe), noise: noise, observe: observe)
-        case .mapping:
-            throw RuntimeError.unsupported("the model holds only a mapping network (z → W): it cannot make images; map z to W instead")
-        case .synthesis:
-            throw RuntimeError.unsupported("the model holds only a synthesis network (ws → image): it cannot start from z; synthesize from W instead")
-        case .direct: break
+        if observe != nil || config.fixedBatch.map({ $0 != n }) == true {
+            if form == .generator {
+                return try synthesize(ws: map(z: z, labels: labels, count: n, truncation: truncation, observe: observe), noise: noise, observe: observe)
+            }
+            try checkGenerate(z: z, labels: labels, count: n, noise: noise)
+            let psi = try psiInput(truncation)
+            return try chunked(count: n, rows: [(z, config.zDim), (labels, config.cDim)]) { rows, m in
+                try executor.run(.synthesis, batch: m, dims: { try latentDims($0, batch: m) }, noise: noise, observe: observe,
+                                 fill: { bindLatent($0, $1, z: rows[0], labels: rows[1], psi: psi) }, result: { Value(copying: $0, dims: $1) })
+            }
         }
+        return try withGenerated(z: z, labels: labels, count: n, truncation: truncation, noise: noise) { Value(copying: $0, dims: $1) }
+    }
+
+    /// `generate` for the steady state: the images [N, C, H, W] go to `body` (valid only during
+    /// the call). A second call with the same `count` allocates nothing: z → W → image runs on
+    /// the arenas planned for that batch size (a model with a fixed batch size runs only that one).
+    public func withGenerated<R>(z: [Float], labels: [Float] = [], count n: Int, truncation: Truncation = .none, noise: NoiseMode = .const,
+                            _ body: (UnsafeBufferPointer<Float>, [Int]) throws -> R) throws -> R {
+        try checkGenerate(z: z, labels: labels, count: n, noise: noise)
+        if let b = config.fixedBatch, b != n { throw RuntimeError.badInput("the graph runs batches of \(b) only, not \(n)") }
         let c = config
-        try checkLatents(z: z, labels: labels, count: n)
-        try checkNoise(noise)
-        let inputs = try latentInputs(truncation)
-        return try chunked(count: n, rows: [(z, c.zDim), (labels, c.cDim)]) { rows, m in
-            var bound = inputs
-            bound["z"] = Value(data: rows[0], dims: [m, c.zDim])
-            bound["c"] = Value(data: rows[1], dims: [m, c.cDim])
-            return try executor.run(graph.synthesis, inputs: bound, noise: noise, observe: observe)
+        let psi = try psiInput(truncation)
+        if form == .direct {
+            return try executor.run(.synthesis, batch: n, dims: { try latentDims($0, batch: n) }, noise: noise,
+                                    fill: { bindLatent($0, $1, z: z, labels: labels, psi: psi) }, result: body)
         }
+        return try executor.run(.synthesis, batch: n, dims: { _ in [n, c.numWs, c.wDim] }, noise: noise, fill: { _, ws in
+            try executor.run(.mapping, batch: n, dims: { try latentDims($0, batch: n) }, noise: .none,
+                             fill: { bindLatent($0, $1, z: z, labels: labels, psi: psi) },
+                             result: { try self.ws(fromMapping: $0, dims: $1, into: ws, truncation: truncation) })
+        }, result: body)
+    }
+
+    /// The activation plan `generate` uses for the synthesis of a batch of `n` (for tests).
+    package func synthesisPlan(batch n: Int) throws -> ActivationPlan {
+        let dims: (String) throws -> [Int] = form == .direct ? { try self.latentDims($0, batch: n) } : { _ in [n, self.config.numWs, self.config.wDim] }
+        return try executor.plan(graph.synthesis, dims: dims, fuse: true)
     }
 
     // MARK: helpers
@@ -156,18 +176,71 @@ public final class Generator: Sendable {
         }
     }
 
-    /// The psi input of graphs that truncate themselves; refuses truncation a graph cannot do.
-    private func latentInputs(_ t: Truncation) throws -> [String: Value] {
-        if graph.takesPsi {
+    /// The psi input of graphs that truncate themselves (nil for the others); refuses
+    /// truncation a graph cannot do.
+    private func psiInput(_ t: Truncation) throws -> Float? {
+        if takesPsi {
             guard t.cutoff == nil else {
                 throw RuntimeError.unsupported("the graph applies truncation itself (psi is its input) to every W: a cutoff cannot be given")
             }
-            return ["psi": Value(data: [t.psi], dims: [])]
+            return t.psi
         }
         if form == .direct, t.psi != 1 || t.cutoff != nil {
             throw RuntimeError.unsupported("the graph has its truncation baked in by the exporter (it takes no psi): psi cannot be changed; leave it at 1 to run the graph as exported")
         }
-        return [:]
+        return nil
+    }
+
+    /// Shapes of the latent inputs z [N, z_dim], c [N, c_dim] and psi (a scalar).
+    private func latentDims(_ name: String, batch n: Int) throws -> [Int] {
+        switch name {
+        case "z": [n, config.zDim]
+        case "c": [n, config.cDim]
+        case "psi" where takesPsi: []
+        default: throw RuntimeError.badInput("missing graph input \(name)")
+        }
+    }
+
+    private func bindLatent(_ name: String, _ slot: UnsafeMutableBufferPointer<Float>, z: [Float], labels: [Float], psi: Float?) {
+        switch name {
+        case "z": z.withUnsafeBufferPointer { copy($0, to: slot) }
+        case "c": labels.withUnsafeBufferPointer { copy($0, to: slot) }
+        default: slot[0] = psi!
+        }
+    }
+
+    /// The mapping's output w [N, w_dim] (broadcast to every W) or ws [N, num_ws, w_dim] into
+    /// `ws`, then truncation (unless the graph truncated itself).
+    private func ws(fromMapping w: UnsafeBufferPointer<Float>, dims: [Int], into ws: UnsafeMutableBufferPointer<Float>,
+                    truncation: Truncation) throws {
+        let c = config
+        if dims.count == 3 {
+            guard dims[1] == c.numWs, dims[2] == c.wDim || c.unknownFields.contains("w_dim"), w.count == ws.count else {
+                throw RuntimeError.badInput("the mapping network made ws of shape \(dims), not [N, \(c.numWs), \(c.wDim)]")
+            }
+            copy(w, to: ws)
+        } else {
+            guard dims.count == 2, dims[1] == c.wDim else { throw RuntimeError.badInput("the mapping network made \(dims), not [N, \(c.wDim)]") }
+            for s in 0..<dims[0] {
+                for r in 0..<c.numWs {
+                    (ws.baseAddress! + (s * c.numWs + r) * c.wDim).update(from: w.baseAddress! + s * c.wDim, count: c.wDim)
+                }
+            }
+        }
+        if !takesPsi { try truncate(ws, numWs: c.numWs, wDim: ws.count / max(dims[0] * c.numWs, 1), truncation) }
+    }
+
+    /// What every `generate` checks first.
+    private func checkGenerate(z: [Float], labels: [Float], count n: Int, noise: NoiseMode) throws {
+        switch form {
+        case .generator, .direct: break
+        case .mapping:
+            throw RuntimeError.unsupported("the model holds only a mapping network (z → W): it cannot make images; map z to W instead")
+        case .synthesis:
+            throw RuntimeError.unsupported("the model holds only a synthesis network (ws → image): it cannot start from z; synthesize from W instead")
+        }
+        try checkLatents(z: z, labels: labels, count: n)
+        try checkNoise(noise)
     }
 
     private func checkNoise(_ noise: NoiseMode) throws {

@@ -1,0 +1,182 @@
+import Kernels
+import LayerGraph
+
+/// One node (or a fused pair of nodes) ready to run: its op resolved against the weights
+/// (packed kernels, biases, prepared FIR filters) and its shapes fixed, so that running it looks
+/// nothing up and allocates nothing. Built by `Executor.step`.
+package struct Step {
+    enum Kernel {
+        /// A graph input: the caller writes it into its slot before the run.
+        case input
+        case normalize(eps: Float)
+        case dense(PackedDenseWeights, bias: [Float]?, Epilogue)
+        case concat
+        case broadcast(count: Int)
+        case selectW(index: Int)
+        case constInput([Float])
+        case conv(ConvStep)
+        /// Noise injection, then (fused) the next node's bias + activation.
+        case noise(NoiseStep, then: BiasActStep?)
+        case biasAct(BiasActStep)
+        case upfirdn(FIRStep)
+        case upsampleNearest(factor: Int)
+        case instanceNorm(eps: Float)
+        case adaIN
+        case add(scale: Float)
+    }
+
+    let kernel: Kernel
+    /// The node whose value this step produces (the second node of a fused pair); nil for the
+    /// first half of an up-sampling convolution.
+    package let name: String?
+    /// Value ids (node indices) read, and their shapes.
+    package let inputs: [Int]
+    let inputDims: [[Int]]
+    /// Value id written, and its shape.
+    package let output: Int
+    package let dims: [Int]
+    /// Floats of each temporary the step needs while it runs (0: unused).
+    package let scratch: [Int]
+    /// The op works on its output in place, starting from a copy of input 0 (same shape), so
+    /// the output may take input 0's buffer when input 0 is not needed afterwards.
+    package let inPlace: Bool
+
+    package var count: Int { dims.product }
+}
+
+/// `modulated_conv` / `conv` with everything resolved, without its FIR up-sampling (a step of
+/// its own).
+struct ConvStep {
+    let weights: PackedConvWeights
+    let padding: Int
+    /// Transposed convolution, stride 2 (the first half of an up-sampling convolution).
+    let transposed: Bool
+    /// Modulated: input 1 holds the styles, times this gain.
+    let styleGain: Float?
+    /// Demodulation coefficients [n, O] go to scratch 0.
+    let demodulate: Bool
+}
+
+struct NoiseStep {
+    let strength: [Float]
+    let constNoise: [Float]
+}
+
+struct BiasActStep {
+    let bias: [Float]?
+    let epilogue: Epilogue
+}
+
+struct FIRStep {
+    let filter: FIRFilter
+    let up: Int, down: Int
+    let padding: FIRPadding
+}
+
+/// Where every value and temporary of one subgraph run lives in one arena, for one set of
+/// input shapes (so one batch size).
+///
+/// Lifetimes are in step order: a value lives from the step that writes it to the last step
+/// that reads it (the subgraph's output to the end, graph inputs from the start, since the
+/// caller writes them first); a temporary lives during its step only. An in-place step takes
+/// its input's buffer when that input is read for the last time there (bias + act, noise, norms,
+/// add); otherwise it copies the input into a buffer of its own. Buffers are then placed
+/// greedily, largest first, each in the smallest gap (best fit) left between the buffers already
+/// placed that are alive at the same time. Every offset is 64-byte aligned. A step's output never
+/// shares memory with its inputs (both are alive at that step), as the kernels require.
+package struct ActivationPlan {
+    package struct Slot: Equatable {
+        package var offset: Int
+        package var count: Int
+    }
+
+    /// A buffer's size in floats and the steps during which it is alive (inclusive).
+    package struct Lifetime: Equatable {
+        package var count: Int
+        package var first: Int
+        package var last: Int
+        package init(count: Int, first: Int, last: Int) {
+            self.count = count
+            self.first = first
+            self.last = last
+        }
+    }
+
+    package let steps: [Step]
+    /// Per value id (node index): where it lives (nil: never produced, e.g. the first node of a
+    /// fused pair).
+    package let values: [Slot?]
+    /// Per step: copy input 0 into the output before running (an in-place op whose input is
+    /// still needed later).
+    package let copiesInput: [Bool]
+    /// Per step: its temporaries.
+    package let scratch: [[Slot]]
+    package let output: Int
+    package let outputDims: [Int]
+    /// Floats in the arena.
+    package let arenaCount: Int
+
+    init(steps: [Step], output: Int, valueCount: Int) {
+        var lastUse = [Int](repeating: -1, count: valueCount)
+        for (s, step) in steps.enumerated() { for v in step.inputs { lastUse[v] = s } }
+        lastUse[output] = steps.count
+        var bufferOf = [Int](repeating: -1, count: valueCount)
+        var buffers: [Lifetime] = []
+        var copies: [Bool] = []
+        var scratchBuffers: [[Int]] = []
+        for (s, step) in steps.enumerated() {
+            let end = max(s, lastUse[step.output])
+            if step.inPlace, let v = step.inputs.first, lastUse[v] == s, !step.inputs.dropFirst().contains(v) {
+                let b = bufferOf[v]
+                bufferOf[step.output] = b
+                buffers[b].last = max(buffers[b].last, end)
+                copies.append(false)
+            } else {
+                bufferOf[step.output] = buffers.count
+                // Inputs are written by the caller before the first step runs.
+                let first = if case .input = step.kernel { 0 } else { s }
+                buffers.append(Lifetime(count: step.count, first: first, last: end))
+                copies.append(step.inPlace)
+            }
+            scratchBuffers.append(step.scratch.map { count in
+                buffers.append(Lifetime(count: count, first: s, last: s))
+                return buffers.count - 1
+            })
+        }
+        let (offsets, total) = Self.place(buffers)
+        let slot = { (b: Int) in Slot(offset: offsets[b], count: buffers[b].count) }
+        self.steps = steps
+        values = bufferOf.map { $0 < 0 ? nil : slot($0) }
+        copiesInput = copies
+        scratch = scratchBuffers.map { $0.map(slot) }
+        self.output = output
+        outputDims = steps.first { $0.output == output }!.dims
+        arenaCount = total
+    }
+
+    /// Offsets for `buffers` such that buffers alive at the same step never overlap, and the
+    /// arena size (floats): largest first, best fit.
+    package static func place(_ buffers: [Lifetime]) -> (offsets: [Int], count: Int) {
+        let alignment = 16 // floats: 64 bytes
+        func size(_ b: Int) -> Int { (buffers[b].count + alignment - 1) / alignment * alignment }
+        var offsets = [Int](repeating: 0, count: buffers.count)
+        var placed: [Int] = []
+        var total = 0
+        for b in buffers.indices.sorted(by: { (buffers[$0].count, $1) > (buffers[$1].count, $0) }) where buffers[b].count > 0 {
+            let need = size(b)
+            let live = placed.filter { buffers[$0].first <= buffers[b].last && buffers[b].first <= buffers[$0].last }
+                .sorted { offsets[$0] < offsets[$1] }
+            var best: (offset: Int, gap: Int)? = nil
+            var cursor = 0
+            for other in live {
+                let gap = offsets[other] - cursor
+                if gap >= need, gap < best?.gap ?? .max { best = (cursor, gap) }
+                cursor = max(cursor, offsets[other] + size(other))
+            }
+            offsets[b] = best?.offset ?? cursor
+            total = max(total, offsets[b] + need)
+            placed.append(b)
+        }
+        return (offsets, total)
+    }
+}

@@ -1,0 +1,132 @@
+import Kernels
+import LayerGraph
+
+/// Turning nodes into `Step`s: output shapes, temporaries, and every weight, bias and filter
+/// looked up once (at planning), so that running a step looks nothing up.
+extension Executor {
+    /// The steps of canonical `node` on inputs of shapes `ins`: one, or two for an up-sampling
+    /// convolution (its intermediate as value `intermediate`, so the input can go before the
+    /// second half runs). `index` is the node's value id.
+    func steps(_ node: Node, index: Int, inputs: [Int], dims ins: [[Int]], intermediate: Int) throws -> [Step] {
+        func make(_ kernel: Step.Kernel, _ dims: [Int], scratch: [Int] = [], inPlace: Bool = false) -> [Step] {
+            [Step(kernel: kernel, name: node.name, inputs: inputs, inputDims: ins, output: index, dims: dims,
+                  scratch: scratch, inPlace: inPlace)]
+        }
+        let n = ins.first?.first ?? 0
+        switch node.op {
+        case .input:
+            preconditionFailure("inputs are bound by the caller")
+        case .normalize2ndMoment(let eps):
+            return make(.normalize(eps: eps), ins[0])
+        case .dense(let d):
+            let weights = packed.dense[PackedWeights.key(d)]!
+            let e = Epilogue(biasGain: d.biasGain, activation: kernelActivation(d.activation), gain: d.gain)
+            return make(.dense(weights, bias: d.bias.map(param), e), [n, weights.outFeatures])
+        case .concat(let axis):
+            precondition(axis == 1 && ins.allSatisfy { $0.count == 2 }, "concat is implemented for [N, C] on axis 1")
+            return make(.concat, [n, ins.map { $0[1] }.reduce(0, +)])
+        case .broadcast(let count):
+            return make(.broadcast(count: count), [n, count, ins[0][1]])
+        case .selectW(let index):
+            return make(.selectW(index: index), [n, ins[0][2]])
+        case .constInput(let name):
+            return make(.constInput(param(name)), [n] + graph.tensors[name]!.shape.dims)
+        case .modulatedConv(let m):
+            let layout: PackedConvWeights.Layout = m.up == 2 ? .transposed : .conv
+            return convSteps(node, index: index, inputs: inputs, dims: ins, intermediate: intermediate,
+                             weights: packed.conv[PackedWeights.key(m.weight, gain: 1, layout)]!, up: m.up, padding: m.padding,
+                             filter: m.resampleFilter, styleGain: m.styleGain, demodulate: m.demodulate)
+        case .conv(let c):
+            let k = graph.tensors[c.weight]!.shape.dims[2]
+            let layout: PackedConvWeights.Layout = c.up == 2 && k > 1 ? .transposed : .conv
+            return convSteps(node, index: index, inputs: inputs, dims: ins, intermediate: intermediate,
+                             weights: packed.conv[PackedWeights.key(c.weight, gain: c.weightGain, layout)]!, up: c.up, padding: c.padding,
+                             filter: c.resampleFilter, styleGain: nil, demodulate: false)
+        case .noise(let z):
+            // Random noise is drawn into scratch 0 ([N, H, W]).
+            let s = imageShape(ins[0])
+            return make(.noise(noiseStep(z), then: nil), ins[0], scratch: [s.n * s.plane], inPlace: true)
+        case .biasAct(let b):
+            return make(.biasAct(biasActStep(b)), ins[0], inPlace: true)
+        case .upfirdn2d(let u):
+            let f = fir(u.filter, up: u.up, down: u.down, padding: (u.padding[0], u.padding[1], u.padding[2], u.padding[3]), gain: u.gain)
+            let out = KernelContext.upfirdn2dOutputShape(imageShape(ins[0]), taps: f.filter.taps, up: f.up, down: f.down, padding: f.padding)
+            return make(.upfirdn(f), [out.n, out.c, out.h, out.w])
+        case .upsampleNearest(let f):
+            let s = imageShape(ins[0])
+            return make(.upsampleNearest(factor: f), [s.n, s.c, s.h * f, s.w * f])
+        case .instanceNorm(let eps):
+            return make(.instanceNorm(eps: eps), ins[0], inPlace: true)
+        case .adaIN:
+            return make(.adaIN, ins[0], inPlace: true)
+        case .add(let scale):
+            return make(.add(scale: scale), ins[0], inPlace: true)
+        case .opaque(let kind, _, _):
+            throw RuntimeError.unsupportedOp(node: node.name, kind: kind)
+        case .primitive:
+            preconditionFailure("primitive nodes run on the interpreter")
+        }
+    }
+
+    /// Noise injection fused with the bias + activation that follows it (bit-identical to both).
+    func fusedNoise(_ noise: Step, _ biasAct: Node, index: Int) -> Step? {
+        guard case .noise(let z, nil) = noise.kernel, case .biasAct(let b) = biasAct.op else { return nil }
+        return Step(kernel: .noise(z, then: biasActStep(b)), name: biasAct.name, inputs: noise.inputs, inputDims: noise.inputDims,
+                    output: index, dims: noise.dims, scratch: noise.scratch, inPlace: true)
+    }
+
+    /// `conv2d_resample` for up 1 or 2 (down 1); scratch 0 of the convolution holds the
+    /// demodulation coefficients. Up-sampling by 2 is two steps: FIR up-sampling then the
+    /// convolution (1×1 kernels), or the transposed convolution then the FIR filter (k > 1).
+    private func convSteps(_ node: Node, index: Int, inputs: [Int], dims ins: [[Int]], intermediate: Int, weights: PackedConvWeights,
+                           up: Int, padding p: Int, filter: String?, styleGain: Float?, demodulate: Bool) -> [Step] {
+        let s = imageShape(ins[0])
+        let demod = [demodulate ? s.n * weights.outChannels : 0]
+        func conv(_ transposed: Bool, padding: Int) -> Step.Kernel {
+            .conv(ConvStep(weights: weights, padding: padding, transposed: transposed, styleGain: styleGain, demodulate: demodulate))
+        }
+        func dims(_ o: ImageShape) -> [Int] { [o.n, o.c, o.h, o.w] }
+        if up == 1 {
+            return [Step(kernel: conv(false, padding: p), name: node.name, inputs: inputs, inputDims: ins, output: index,
+                         dims: dims(weights.conv2dOutputShape(s, padding: p)), scratch: demod, inPlace: false)]
+        }
+        precondition(up == 2, "only ×2 up-sampling convolutions exist in StyleGAN2")
+        let fw = graph.tensors[filter!]!.shape.dims[0]
+        let k = weights.kernel
+        if k == 1 {
+            let pad = (p + (fw + 1) / 2, p + (fw - 2) / 2)
+            let f = fir(filter!, up: 2, down: 1, padding: (pad.0, pad.1, pad.0, pad.1), gain: 4)
+            let u = dims(KernelContext.upfirdn2dOutputShape(s, taps: fw, up: 2, down: 1, padding: f.padding))
+            return [
+                Step(kernel: .upfirdn(f), name: nil, inputs: [inputs[0]], inputDims: [ins[0]], output: intermediate, dims: u,
+                     scratch: [], inPlace: false),
+                Step(kernel: conv(false, padding: 0), name: node.name, inputs: [intermediate] + inputs.dropFirst(),
+                     inputDims: [u] + ins.dropFirst(), output: index, dims: dims(weights.conv2dOutputShape(imageShape(u), padding: 0)),
+                     scratch: demod, inPlace: false),
+            ]
+        }
+        let t = weights.convTranspose2dOutputShape(s)
+        let p0 = p + (fw + 1) / 2 - (k - 1), p1 = p + (fw - 2) / 2 - (k - 2)
+        let f = fir(filter!, up: 1, down: 1, padding: (p0, p1, p0, p1), gain: 4)
+        let out = KernelContext.upfirdn2dOutputShape(t, taps: fw, up: 1, down: 1, padding: f.padding)
+        return [
+            Step(kernel: conv(true, padding: 0), name: nil, inputs: inputs, inputDims: ins, output: intermediate, dims: dims(t),
+                 scratch: demod, inPlace: false),
+            Step(kernel: .upfirdn(f), name: node.name, inputs: [intermediate], inputDims: [dims(t)], output: index, dims: dims(out),
+                 scratch: [], inPlace: false),
+        ]
+    }
+
+    private func fir(_ filter: String, up: Int, down: Int, padding: (Int, Int, Int, Int), gain: Float) -> FIRStep {
+        let dims = graph.tensors[filter]!.shape.dims
+        return FIRStep(filter: FIRFilter(param(filter), taps: dims[0], separable: dims.count == 1, gain: gain), up: up, down: down,
+                       padding: FIRPadding(x0: padding.0, x1: padding.1, y0: padding.2, y1: padding.3))
+    }
+
+    /// The stored noise is read only in the const mode, so a graph may lack it.
+    private func noiseStep(_ z: Noise) -> NoiseStep {
+        NoiseStep(strength: param(z.strength), constNoise: graph.tensors[z.constNoise] == nil ? [] : param(z.constNoise))
+    }
+
+    private func biasActStep(_ b: BiasAct) -> BiasActStep { BiasActStep(bias: b.bias.map(param), epilogue: epilogue(b)) }
+}
