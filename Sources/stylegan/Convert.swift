@@ -14,7 +14,9 @@ struct Convert: ParsableCommand {
             Weights are stored in --dtype (int8: symmetric per-output-channel scales); biases, the W \
             average, noise strengths and filters stay f32; noise buffers and the constant input follow \
             the weights (f16 when weights are int8). The file is written to a temporary file, verified \
-            and renamed, so an interrupted conversion never leaves a partial file.
+            and renamed, so an interrupted conversion never leaves a partial file. The source is read \
+            into memory and refused if it changes meanwhile; without --force an existing output is \
+            never replaced, even one another process writes at the same time.
             """)
 
     @Argument(help: "The model to convert.") var input: String

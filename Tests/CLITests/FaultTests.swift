@@ -80,6 +80,18 @@ import Glibc
         try dir.expectOldDestinationOnly()
     }
 
+    /// A folder without write permission (refuses everyone but root).
+    @Test(.enabled(if: getuid() != 0, "root ignores permission bits (the two tests above cover root)"))
+    func unwritableFolderIsARefusedDestination() throws {
+        let dir = try Folder()
+        let dest = try dir.oldDestination()
+        chmod(dir.url.path, 0o555)
+        defer { chmod(dir.url.path, 0o755) }
+        let r = try runCLI(["convert", Self.small, "-o", dest, "--force"])
+        Self.expectCleanFailure(r.status, r.stderr, naming: dest)
+        try dir.expectOldDestinationOnly()
+    }
+
     // MARK: source changing while it is read
 
     /// Another process rewrites the source in place, alternating two models: `cat A > src`
