@@ -314,12 +314,13 @@ extension FaultTests {
         if let reason { #expect(stderr.contains(reason), "\(what) \(stderr)", sourceLocation: sourceLocation) }
     }
 
-    /// A scratch folder holding the destination `m.sgan`.
-    struct Folder {
+    /// A scratch folder holding the destination `m.sgan`; removed when dropped.
+    final class Folder {
         static let oldBytes = Data("the old destination, which must survive byte for byte\n".utf8)
         let url: URL
 
         init() throws { url = try TestPaths.temporaryDirectory("stylegan-faults") }
+        deinit { try? FileManager.default.removeItem(at: url) }
 
         func path(_ name: String) -> String { url.appendingPathComponent(name).path }
         func data(_ name: String) throws -> Data { try Data(contentsOf: url.appendingPathComponent(name)) }
