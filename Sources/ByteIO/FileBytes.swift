@@ -33,7 +33,7 @@ public enum FileBytes {
     /// Size, inode and modification/change times before and after the read must agree. Time
     /// stamps only move when the clock has ticked since the last write (a coarse kernel clock,
     /// whole seconds on some file systems), so a file written within the last 2 s is read a
-    /// second time and must have the same bytes.
+    /// second time, a chunk at a time, and must have the same bytes.
     public static func readUnchanging(path: String) throws(FileError) -> SharedBytes {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw .system(path: path, operation: "open", errno: errno) }
@@ -44,15 +44,13 @@ public enum FileBytes {
         let size = Int(before.st_size)
         var result: Result<Bool, FileError> = .success(false)
         let bytes = SharedBytes(count: size) { buffer in
-            result = Result { () throws(FileError) in try readAll(fd, into: buffer, path) }
+            result = Result { () throws(FileError) in try read(fd, into: buffer, at: 0, path) }
         }
-        guard try result.get() else { throw .changedWhileRead(path: path) }
+        guard try result.get(), atEnd(fd, size) else { throw .changedWhileRead(path: path) }
         if max(before.st_mtim.tv_sec, before.st_ctim.tv_sec) >= started - 2 {
-            let again = UnsafeMutableRawBufferPointer.allocate(byteCount: max(size, 1), alignment: 64)
-            defer { again.deallocate() }
-            let complete = try readAll(fd, into: UnsafeMutableRawBufferPointer(rebasing: again[0..<size]), path)
-            let same = complete && bytes.withUnsafeBytes { size == 0 || memcmp(again.baseAddress!, $0.baseAddress!, size) == 0 }
-            guard same else { throw .changedWhileRead(path: path) }
+            guard try bytes.withUnsafeBytes({ (all) throws(FileError) in try stillHolds(fd, all, path) }) else {
+                throw .changedWhileRead(path: path)
+            }
         }
         let after = try status(fd, path)
         func same(_ a: timespec, _ b: timespec) -> Bool { a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec }
@@ -69,11 +67,11 @@ public enum FileBytes {
         return st
     }
 
-    /// Fills `buffer` from offset 0; false when the file is shorter or longer than the buffer.
-    private static func readAll(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, _ path: String) throws(FileError) -> Bool {
+    /// Fills `buffer` from `offset`; false when the file ends first.
+    private static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int, _ path: String) throws(FileError) -> Bool {
         var done = 0
         while done < buffer.count {
-            let n = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(done))
+            let n = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
             if n < 0 {
                 if errno == EINTR { continue }
                 throw .system(path: path, operation: "read", errno: errno)
@@ -81,8 +79,26 @@ public enum FileBytes {
             if n == 0 { return false }
             done += n
         }
+        return true
+    }
+
+    private static func atEnd(_ fd: Int32, _ size: Int) -> Bool {
         var extra: UInt8 = 0
-        return pread(fd, &extra, 1, off_t(done)) == 0
+        return pread(fd, &extra, 1, off_t(size)) == 0
+    }
+
+    /// Whether the file, read again, holds exactly `bytes`.
+    private static func stillHolds(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, _ path: String) throws(FileError) -> Bool {
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
+        defer { chunk.deallocate() }
+        var done = 0
+        while done < bytes.count {
+            let part = UnsafeMutableRawBufferPointer(rebasing: chunk[0..<min(chunk.count, bytes.count - done)])
+            guard try read(fd, into: part, at: done, path),
+                  memcmp(part.baseAddress!, bytes.baseAddress! + done, part.count) == 0 else { return false }
+            done += part.count
+        }
+        return atEnd(fd, bytes.count)
     }
 }
 
