@@ -44,6 +44,39 @@ func modulatedWeights(_ w: [Float], o: Int, i: Int, kk: Int, styles: ArraySlice<
     return wm
 }
 
+/// A per-sample reference convolution and its magnitude (the same on absolute values, the scale
+/// of `expectClose`): `weights(s, abs)` gives sample s's weights (their magnitudes when `abs`),
+/// `conv` runs the reference on one sample.
+func referenceWithMagnitude(_ x: [Float], shape s: ImageShape, out: ImageShape, weights: (Int, Bool) -> [Float],
+                            _ conv: (UnsafeBufferPointer<Float>, UnsafeBufferPointer<Float>, UnsafeMutableBufferPointer<Float>) -> Void)
+    -> (ref: [Float], mag: [Float]) {
+    var results: [[Float]] = []
+    for (xx, abs) in [(x, false), (x.magnitudes, true)] {
+        var r = [Float](repeating: 0, count: out.count)
+        perSample(xx, s.c * s.plane, &r, out.c * out.plane, n: s.n) { xs, ys, n in
+            weights(n, abs).withUnsafeBufferPointer { conv(xs, $0, ys) }
+        }
+        results.append(r)
+    }
+    return (results[0], results[1])
+}
+
+/// Runs `body` with the input, the styles and demodulation coefficients when `modulated` (else
+/// nil), and a NaN-filled output of `count` floats, which it returns.
+func runConv(_ x: [Float], styles: [Float], demodulation d: [Float], modulated: Bool, count: Int,
+             _ body: (UnsafeBufferPointer<Float>, UnsafeBufferPointer<Float>?, UnsafeBufferPointer<Float>?, UnsafeMutableBufferPointer<Float>) -> Void)
+    -> [Float] {
+    var y = [Float](repeating: .nan, count: count)
+    x.withUnsafeBufferPointer { xs in
+        styles.withUnsafeBufferPointer { st in
+            d.withUnsafeBufferPointer { ds in
+                y.withUnsafeMutableBufferPointer { body(xs, modulated ? st : nil, modulated ? ds : nil, $0) }
+            }
+        }
+    }
+    return y
+}
+
 @Suite struct ConvTests {
     static let cases: [ConvCase] = [
         ConvCase(shape: ImageShape(n: 1, c: 5, h: 1, w: 1), outChannels: 7, kernel: 3, padding: 1),
@@ -167,33 +200,18 @@ func modulatedWeights(_ w: [Float], o: Int, i: Int, kk: Int, styles: ArraySlice<
         let out = packed.convTranspose2dOutputShape(s)
         for modulated in [false, true] {
             let styleGain: Float = 0.5
-            var ref = [Float](repeating: 0, count: out.count), mag = ref
-            for (xx, dst) in [(x, 0), (x.magnitudes, 1)] {
-                var r = [Float](repeating: 0, count: out.count)
-                perSample(xx, s.c * s.plane, &r, o * out.plane, n: s.n) { xs, ys, n in
-                    var wm = modulated ? modulatedWeights(w, o: o, i: s.c, kk: kk, styles: styles[(n * s.c)..<((n + 1) * s.c)], gain: styleGain, demodulate: true) : w
-                    if dst == 1 { wm = wm.magnitudes }
-                    wm.withUnsafeBufferPointer { Reference.convTranspose2dStride2(xs, channels: s.c, height: s.h, width: s.w, weight: $0, outChannels: o, kernel: k, into: ys) }
-                }
-                if dst == 0 { ref = r } else { mag = r }
+            let (ref, mag) = referenceWithMagnitude(x, shape: s, out: out, weights: { n, abs in
+                let wm = modulated ? modulatedWeights(w, o: o, i: s.c, kk: kk, styles: styles[(n * s.c)..<((n + 1) * s.c)], gain: styleGain, demodulate: true) : w
+                return abs ? wm.magnitudes : wm
+            }) { xs, ws, ys in
+                Reference.convTranspose2dStride2(xs, channels: s.c, height: s.h, width: s.w, weight: ws, outChannels: o, kernel: k, into: ys)
             }
             var d = [Float](repeating: 0, count: s.n * o)
             styles.withUnsafeBufferPointer { st in d.withUnsafeMutableBufferPointer { packed.demodulation(styles: st, batch: s.n, styleGain: styleGain, into: $0) } }
             var byISA: [KernelISA: [Float]] = [:]
             for ctx in contexts() {
-                var y = [Float](repeating: .nan, count: out.count)
-                x.withUnsafeBufferPointer { xs in
-                    styles.withUnsafeBufferPointer { st in
-                        d.withUnsafeBufferPointer { ds in
-                            y.withUnsafeMutableBufferPointer {
-                                if modulated {
-                                    ctx.convTranspose2dStride2(xs, shape: s, weights: packed, inputScale: st, inputScaleGain: styleGain, outputScale: ds, into: $0)
-                                } else {
-                                    ctx.convTranspose2dStride2(xs, shape: s, weights: packed, into: $0)
-                                }
-                            }
-                        }
-                    }
+                let y = runConv(x, styles: styles, demodulation: d, modulated: modulated, count: out.count) { xs, st, ds, ys in
+                    ctx.convTranspose2dStride2(xs, shape: s, weights: packed, inputScale: st, inputScaleGain: styleGain, outputScale: ds, into: ys)
                 }
                 expectClose(y, ref, magnitude: mag, tolerance: modulated ? 3e-5 : 1e-5, "conv_transpose2d \(cc) modulated \(modulated) \(ctx.isa) threads \(ctx.threads)")
                 if let first = byISA[ctx.isa] { expectIdentical(y, first, "conv_transpose2d \(cc) \(ctx.isa) threads \(ctx.threads)") } else { byISA[ctx.isa] = y }

@@ -38,33 +38,22 @@ import TestSupport
         var d = [Float](repeating: 0, count: s.n * o)
         styles.withUnsafeBufferPointer { st in d.withUnsafeMutableBufferPointer { packed.demodulation(styles: st, batch: s.n, styleGain: styleGain, into: $0) } }
         for modulated in [false, true] {
-            // Reference on the gain-folded (and, when modulated, modulated and demodulated)
-            // weights, and the same on absolute values for the magnitude.
-            var ref = [Float](repeating: 0, count: out.count), mag = ref
-            for (xx, dst) in [(x, 0), (x.magnitudes, 1)] {
-                var r = [Float](repeating: 0, count: out.count)
-                perSample(xx, s.c * s.plane, &r, o * out.plane, n: s.n) { xs, ys, n in
-                    let wg = w.map { $0 * gain }
-                    var wm = modulated ? modulatedWeights(wg, o: o, i: s.c, kk: kk, styles: styles[(n * s.c)..<((n + 1) * s.c)], gain: styleGain, demodulate: true) : wg
-                    if dst == 1 { wm = wm.magnitudes }
-                    wm.withUnsafeBufferPointer { Reference.conv2d(xs, channels: s.c, height: s.h, width: s.w, weight: $0, outChannels: o, kernel: 3, padding: cc.padding, into: ys) }
-                }
-                if dst == 0 { ref = r } else { mag = r }
+            // Reference on the gain-folded (and, when modulated, modulated and demodulated) weights.
+            let (ref, mag) = referenceWithMagnitude(x, shape: s, out: out, weights: { n, abs in
+                let wg = w.map { $0 * gain }
+                let wm = modulated ? modulatedWeights(wg, o: o, i: s.c, kk: kk, styles: styles[(n * s.c)..<((n + 1) * s.c)], gain: styleGain, demodulate: true) : wg
+                return abs ? wm.magnitudes : wm
+            }) { xs, ws, ys in
+                Reference.conv2d(xs, channels: s.c, height: s.h, width: s.w, weight: ws, outChannels: o, kernel: 3, padding: cc.padding, into: ys)
             }
             var byISA: [KernelISA: [Float]] = [:]
             for ctx in contexts() {
-                var y = [Float](repeating: .nan, count: out.count)
-                x.withUnsafeBufferPointer { xs in
-                    styles.withUnsafeBufferPointer { st in
-                        d.withUnsafeBufferPointer { ds in
-                            y.withUnsafeMutableBufferPointer {
-                                ctx.conv2d(xs, shape: s, weights: packed, padding: cc.padding, inputScale: modulated ? st : nil,
-                                           inputScaleGain: styleGain, outputScale: modulated ? ds : nil, algorithm: .winograd, into: $0)
-                            }
-                        }
-                    }
+                let y = runConv(x, styles: styles, demodulation: d, modulated: modulated, count: out.count) { xs, st, ds, ys in
+                    ctx.conv2d(xs, shape: s, weights: packed, padding: cc.padding, inputScale: st, inputScaleGain: styleGain,
+                               outputScale: ds, algorithm: .winograd, into: ys)
                 }
                 let label = "winograd \(tile) \(cc) modulated \(modulated) \(ctx.isa) threads \(ctx.threads)"
+                // The demodulation coefficients add ≤ 2e-5 relative error (see ConvTests).
                 expectClose(y, ref, magnitude: mag, tolerance: Self.tolerance(tile) + (modulated ? 2e-5 : 0), label)
                 if let first = byISA[ctx.isa] { expectIdentical(y, first, label) } else { byISA[ctx.isa] = y }
             }
