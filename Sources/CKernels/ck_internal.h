@@ -79,6 +79,8 @@ typedef struct ck_ops {
     void (*col2im)(const float *cols, ptrdiff_t ldcols, float *yplane, ptrdiff_t ow, ptrdiff_t iy0, ptrdiff_t rows,
                    ptrdiff_t w, int k);
     void (*fir_plane)(const ck_fir_args *a, const float *x, float *y, float *work);
+    void (*fir_hpass)(const ck_fir_args *a, float *row, float *work);
+    void (*fir_vpass)(const ck_fir_args *a, const float *const *t, float *y);
     void (*epilogue_plane)(float *x, ptrdiff_t plane, float cs, const float *noise, float strength, float bb,
                            int act, float alpha, float gain, float clamp, const float *add);
     double (*fma_probe)(long iterations);

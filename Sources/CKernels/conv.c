@@ -277,7 +277,41 @@ typedef struct convt_job {
     ptrdiff_t oh, ow, ounit, chunk_rows;
     size_t cols_floats;
     int pieces;
+    // Fused FIR: its output size, and per channel a band of band_rows rows of ow floats.
+    ptrdiff_t fh, fw, band_rows;
+    size_t band_floats, fir_work;
 } convt_job;
+
+// The fused FIR of one channel after the column chunk of input rows [iy0, iy1) was scattered
+// into its band. The band holds rows wb = 2·iy0 − (taps − 1) onwards of the transposed
+// convolution's output: taps − 1 rows already filtered horizontally, then the rows the chunk
+// added to. Rows that are now complete get their horizontal pass, the FIR output rows whose taps
+// are all complete are written (from oy0 on; returns the next row to write), and the band moves
+// on to the next chunk. Every channel of a piece goes through the same rows.
+static ptrdiff_t convt_fir_rows(const convt_job *j, float *band, ptrdiff_t iy0, ptrdiff_t iy1, ptrdiff_t next_iy1,
+                                float *y, ptrdiff_t oy0, float *work) {
+    const ck_fir_args *f = j->a->fir;
+    const ck_ops *ops = ck_context_ops(j->ctx);
+    const ptrdiff_t kf = f->taps, ow = j->ow, wb = 2 * iy0 - (kf - 1);
+    const ptrdiff_t done = iy1 == j->a->h ? j->oh - 1 : 2 * iy1 - 1; // last complete row
+    for (ptrdiff_t r = ck_max(0, 2 * iy0); r <= done; r++) ops->fir_hpass(f, band + (r - wb) * ow, work);
+    ptrdiff_t oy = oy0;
+    for (; oy < j->fh; oy++) {
+        if (ck_min(oy - f->pad_y0 + kf - 1, j->oh - 1) > done) break;
+        const float *t[CK_FIR_MAX_TAPS];
+        for (ptrdiff_t q = 0; q < kf; q++) {
+            const ptrdiff_t r = oy - f->pad_y0 + q;
+            t[q] = r >= 0 && r < j->oh ? band + (r - wb) * ow : NULL;
+        }
+        ops->fir_vpass(f, t, y + oy * j->fw);
+    }
+    if (iy1 >= j->a->h) return oy;
+    // Next window: from 2·iy1 − (taps − 1): taps − 1 filtered rows and the partial row 2·iy1.
+    const ptrdiff_t shift = 2 * (iy1 - iy0);
+    memmove(band, band + shift * ow, (size_t)(kf * ow) * sizeof(float));
+    memset(band + kf * ow, 0, (size_t)(2 * (next_iy1 - iy1) * ow) * sizeof(float));
+    return oy;
+}
 
 static void convt_task(void *arg, int task, int worker) {
     convt_job *j = arg;
@@ -292,11 +326,32 @@ static void convt_task(void *arg, int task, int worker) {
     p.b = a->x + s * a->c * H * W;
     if (a->in_scale) p.b_row_scale = a->in_scale + s * a->c;
     if (a->out_scale) p.row_scale = a->out_scale + s * a->out_ch;
-    float *y = a->y + s * a->out_ch * j->oh * j->ow;
-    memset(y + o0 * j->oh * j->ow, 0, (size_t)((o1 - o0) * j->oh * j->ow) * sizeof(float));
     const ptrdiff_t r0 = o0 * kk, r1 = o1 * kk, rows = j->chunk_rows;
     float *cols = ck_scratch_get(j->ctx, worker, CK_SLOT_WORK, j->cols_floats);
     const ck_ops *ops = ck_context_ops(j->ctx);
+    if (a->fir) {
+        // Fused FIR: each channel's unfiltered output lives only in its band of rows.
+        const ptrdiff_t kf = a->fir->taps, ow = j->ow, per = j->band_rows * ow;
+        float *bands = ck_scratch_get(j->ctx, worker, CK_SLOT_WORK2, j->band_floats);
+        float *work = ck_scratch_get(j->ctx, worker, CK_SLOT_WORK3, j->fir_work);
+        memset(bands, 0, (size_t)((o1 - o0) * per) * sizeof(float));
+        float *y = a->y + s * a->out_ch * j->fh * j->fw;
+        ptrdiff_t next_oy = 0;
+        for (ptrdiff_t iy0 = 0; iy0 < H; iy0 += rows) {
+            const ptrdiff_t nrows = ck_min(rows, H - iy0), ldc = nrows * W, iy1 = iy0 + nrows;
+            ck_gemm_rect(j->ctx, worker, &p, r0, r1, iy0 * W, iy1 * W, cols, ldc);
+            ptrdiff_t oy = next_oy;
+            for (ptrdiff_t o = o0; o < o1; o++) {
+                float *band = bands + (o - o0) * per;
+                ops->col2im(cols + (o - o0) * kk * ldc, ldc, band + (kf - 1) * ow, ow, 0, nrows, W, k);
+                oy = convt_fir_rows(j, band, iy0, iy1, ck_min(iy1 + rows, H), y + o * j->fh * j->fw, next_oy, work);
+            }
+            next_oy = oy;
+        }
+        return;
+    }
+    float *y = a->y + s * a->out_ch * j->oh * j->ow;
+    memset(y + o0 * j->oh * j->ow, 0, (size_t)((o1 - o0) * j->oh * j->ow) * sizeof(float));
     for (ptrdiff_t iy0 = 0; iy0 < H; iy0 += rows) {
         const ptrdiff_t nrows = ck_min(rows, H - iy0), ldc = nrows * W;
         ck_gemm_rect(j->ctx, worker, &p, r0, r1, iy0 * W, (iy0 + nrows) * W, cols, ldc);
@@ -345,6 +400,17 @@ void ck_conv_transpose2d_s2(ck_context *ctx, const ck_conv_args *a) {
     const ptrdiff_t piece_rows = (units + j.pieces - 1) / j.pieces * j.ounit * kk;
     j.chunk_rows = ck_max(1, ck_min(CK_COL_CHUNK_FLOATS / (piece_rows * a->w), a->h));
     j.cols_floats = (size_t)(piece_rows * j.chunk_rows * a->w);
+    if (a->fir) {
+        const ck_fir_args *f = a->fir;
+        j.fh = j.oh + f->pad_y0 + f->pad_y1 - f->taps + 1;
+        j.fw = j.ow + f->pad_x0 + f->pad_x1 - f->taps + 1;
+        // taps − 1 filtered rows, the partial row, and two rows per input row of a chunk.
+        j.band_rows = f->taps + 2 * j.chunk_rows;
+        j.band_floats = (size_t)((units + j.pieces - 1) / j.pieces * j.ounit * j.band_rows * j.ow);
+        j.fir_work = (size_t)ck_round_up(j.ow + f->pad_x0 + f->pad_x1, 16);
+        ck_scratch_reserve(ctx, CK_SLOT_WORK2, j.band_floats);
+        ck_scratch_reserve(ctx, CK_SLOT_WORK3, j.fir_work);
+    }
     ck_gemm_reserve(ctx);
     ck_scratch_reserve(ctx, CK_SLOT_WORK, j.cols_floats);
     ck_parallel(ctx, (int)a->n * j.pieces, convt_task, &j);

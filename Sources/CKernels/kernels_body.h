@@ -266,6 +266,28 @@ CK_TARGET static void CK_NAME(fir_row)(const float *restrict s, const float *res
     }
 }
 
+// The separable FIR (up = down = 1) one row at a time, for the fused transposed convolution +
+// FIR: the same arithmetic as fir_plane's separable path. Horizontal pass of one row of a->w
+// floats, in place (the result, a->w + pad_x0 + pad_x1 − taps + 1 floats, is no longer);
+// work: round_up(uw, 16) floats.
+CK_TARGET static void CK_NAME(fir_hpass)(const ck_fir_args *a, float *row, float *work) {
+    const ptrdiff_t uw = a->w + a->pad_x0 + a->pad_x1, ow = uw - a->taps + 1;
+    CK_NAME(fir_stuff_row)(row, a->w, 1, a->pad_x0, uw, work);
+    CK_NAME(fir_row)(work, a->h_taps, a->taps, 1, ow, row);
+}
+
+// Vertical pass of one output row from the horizontal passes t[f] of its taps' rows (NULL:
+// outside the image), f ascending.
+CK_TARGET static void CK_NAME(fir_vpass)(const ck_fir_args *a, const float *const *t, float *restrict y) {
+    const ptrdiff_t ow = a->w + a->pad_x0 + a->pad_x1 - a->taps + 1;
+    for (ptrdiff_t ox = 0; ox < ow; ox++) y[ox] = 0.0f;
+    for (int f = 0; f < a->taps; f++) {
+        if (!t[f]) continue;
+        const float *restrict tf = t[f], tap = a->v_taps[f];
+        for (ptrdiff_t ox = 0; ox < ow; ox++) y[ox] += tf[ox] * tap;
+    }
+}
+
 CK_TARGET static void CK_NAME(fir_plane)(const ck_fir_args *a, const float *restrict x, float *restrict y,
                                          float *restrict work) {
     const ptrdiff_t h = a->h, w = a->w;

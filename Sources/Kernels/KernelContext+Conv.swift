@@ -60,9 +60,49 @@ extension KernelContext {
             ck_conv_transpose2d_s2)
     }
 
+    /// `convTranspose2dStride2` then `upfirdn2d(up: 1, down: 1, padding: padding)` with the separable
+    /// `filter`, fused: each thread keeps only a band of rows of the transposed convolution's output
+    /// per channel and filters rows as they complete, so the unfiltered map (e.g. 32 × 1025² floats,
+    /// 134 MB, at 1024²) is never stored, and read and written once less. Bit-identical to the two
+    /// calls. `y` is [n, O, oh + y0 + y1 − taps + 1, ow + x0 + x1 − taps + 1] for the transposed
+    /// output oh × ow; the padding on each axis must be smaller than the filter (x0 + x1 < taps,
+    /// y0 + y1 < taps; StyleGAN2's up-sampling uses 1 + 1 with 4 taps).
+    public func convTranspose2dStride2(_ x: UnsafeBufferPointer<Float>, shape: ImageShape, weights: PackedConvWeights,
+                                       inputScale: UnsafeBufferPointer<Float>? = nil, inputScaleGain: Float = 1,
+                                       outputScale: UnsafeBufferPointer<Float>? = nil, filter: FIRFilter, padding: FIRPadding,
+                                       into y: UnsafeMutableBufferPointer<Float>) {
+        precondition(weights.layout == .transposed, "convTranspose2dStride2: weights packed for conv2d")
+        precondition(shape.h > 0 && shape.w > 0, "convTranspose2dStride2: empty input \(shape)")
+        precondition(filter.isSeparable, "convTranspose2dStride2: the fused FIR must be separable")
+        precondition(min(padding.x0, padding.x1, padding.y0, padding.y1) >= 0 && padding.x0 + padding.x1 < filter.taps
+                     && padding.y0 + padding.y1 < filter.taps, "convTranspose2dStride2: FIR padding \(padding) too large to fuse")
+        let t = weights.convTranspose2dOutputShape(shape)
+        let out = Self.upfirdn2dOutputShape(t, taps: filter.taps, up: 1, down: 1, padding: padding)
+        precondition(out.h > 0 && out.w > 0, "convTranspose2dStride2: no output for \(shape) with the FIR")
+        filter.hTaps.withUnsafeBufferPointer { ht in
+            filter.vTaps.withUnsafeBufferPointer { vt in
+                var f = ck_fir_args()
+                f.h = t.h
+                f.w = t.w
+                f.up = 1
+                f.down = 1
+                f.pad_x0 = Int32(padding.x0)
+                f.pad_x1 = Int32(padding.x1)
+                f.pad_y0 = Int32(padding.y0)
+                f.pad_y1 = Int32(padding.y1)
+                f.taps = Int32(filter.taps)
+                f.separable = 1
+                f.h_taps = ht.baseAddress
+                f.v_taps = vt.baseAddress
+                run(x, shape: shape, weights: weights, out: out, padding: 0, inputScale: inputScale, inputScaleGain: inputScaleGain,
+                    outputScale: outputScale, algorithm: 0, fir: &f, into: y, ck_conv_transpose2d_s2)
+            }
+        }
+    }
+
     private func run(_ x: UnsafeBufferPointer<Float>, shape: ImageShape, weights: PackedConvWeights, out: ImageShape, padding: Int,
                      inputScale: UnsafeBufferPointer<Float>?, inputScaleGain: Float, outputScale: UnsafeBufferPointer<Float>?,
-                     algorithm: Int32, into y: UnsafeMutableBufferPointer<Float>,
+                     algorithm: Int32, fir: UnsafePointer<ck_fir_args>? = nil, into y: UnsafeMutableBufferPointer<Float>,
                      _ body: (OpaquePointer?, UnsafePointer<ck_conv_args>?) -> Void) {
         precondition(shape.c == weights.inChannels, "convolution: input has \(shape.c) channels, weights expect \(weights.inChannels)")
         precondition(x.count >= shape.count, "convolution: x has \(x.count) floats, needs \(shape.count) for \(shape)")
@@ -91,6 +131,7 @@ extension KernelContext {
                 args.out_scale = outputScale?.baseAddress
                 args.y = y.baseAddress
                 args.algorithm = algorithm
+                args.fir = fir
                 body(raw, &args)
             }
         }

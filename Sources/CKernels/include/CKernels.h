@@ -81,6 +81,8 @@ void ck_pack_conv_weights(ptrdiff_t out_ch, ptrdiff_t in_ch, int kernel, const f
 void ck_pack_conv_transpose_weights(ptrdiff_t out_ch, ptrdiff_t in_ch, int kernel, const float *w, float gain,
                                     float *packed, float *wsq_t);
 
+struct ck_fir_args;
+
 typedef struct ck_conv_args {
     ptrdiff_t n, c, h, w;         ///< input batch, channels, height, width
     const float *x;
@@ -93,6 +95,7 @@ typedef struct ck_conv_args {
     const float *out_scale;       ///< optional [n, out_ch]: output channel o of sample s is multiplied by out_scale[s·out_ch + o]
     float *y;
     int algorithm;                ///< conv2d: CK_CONV_AUTO, CK_CONV_PACKED, CK_CONV_DIRECT or CK_CONV_WINOGRAD
+    const struct ck_fir_args *fir;///< transposed conv, optional: separable FIR applied to its output (see below)
     const float *winograd;        ///< conv2d, optional: ck_pack_winograd_weights output (3×3 kernels only)
     int winograd_m;               ///< its output tile: 2 for F(2,3), 4 for F(4,3)
 } ck_conv_args;
@@ -117,6 +120,11 @@ int ck_winograd_suits(int m, ptrdiff_t in_ch, ptrdiff_t out_ch, ptrdiff_t oh, pt
 /// Correlation, stride 1, zero padding: y [n, O, h + 2p − k + 1, w + 2p − k + 1].
 void ck_conv2d(ck_context *ctx, const ck_conv_args *args);
 /// PyTorch conv_transpose2d, stride 2, no padding: y [n, O, 2(h − 1) + k, 2(w − 1) + k].
+/// With args->fir (separable, up = down = 1, its h × w the transposed convolution's output,
+/// pads with pad_x0 + pad_x1 < taps and pad_y0 + pad_y1 < taps, its x and y unused): that FIR
+/// applied to the result, fused (bands of rows, the unfiltered output never stored whole), into
+/// y [n, O, oh + pad_y0 + pad_y1 − taps + 1, ow + pad_x0 + pad_x1 − taps + 1]; bit-identical to
+/// ck_upfirdn2d on the unfused result.
 void ck_conv_transpose2d_s2(ck_context *ctx, const ck_conv_args *args);
 
 /// d[s, o] = 1 / sqrt(Σ_i (styles[s, i]·gain)² · wsq_t[i, o] + eps).

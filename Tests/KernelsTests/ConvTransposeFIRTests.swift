@@ -1,0 +1,42 @@
+import Kernels
+import Testing
+import TestSupport
+
+/// The transposed convolution fused with the FIR that follows it in StyleGAN2's up-sampling layers
+/// gives exactly the bits of the two kernels run one after the other (each tested against its
+/// reference in ConvTests and FIRTests), on every path and thread count.
+@Suite struct ConvTransposeFIRTests {
+    static let paddings = [FIRPadding(1, 1), FIRPadding(x0: 2, x1: 0, y0: 0, y1: 1), FIRPadding(0, 0)]
+
+    @Test(arguments: ConvTests.transposedCases.filter { $0.kernel == 3 }, paddings)
+    func fusedEqualsTransposedThenFIR(_ cc: ConvCase, _ padding: FIRPadding) {
+        let s = cc.shape, o = cc.outChannels
+        var rng = SplitMix64(seed: UInt64(s.count * 13 + o))
+        let x = rng.floats(s.count), w = rng.floats(o * s.c * 9), styles = rng.floats(s.n * s.c, scale: 2)
+        let f1: [Float] = [1, 3, 3, 1]
+        let fir = FIRFilter((0..<16).map { f1[$0 / 4] * f1[$0 % 4] / 64 }, taps: 4, separable: false, gain: 4)
+        let packed = PackedConvWeights(weight: w, outChannels: o, inChannels: s.c, kernel: 3, layout: .transposed)
+        let t = packed.convTranspose2dOutputShape(s)
+        // (A 3×3 output with no padding is smaller than the filter: no output, nothing to test.)
+        guard t.h + padding.y0 + padding.y1 >= 4 && t.w + padding.x0 + padding.x1 >= 4 else { return }
+        let out = KernelContext.upfirdn2dOutputShape(t, taps: 4, up: 1, down: 1, padding: padding)
+        var d = [Float](repeating: 0, count: s.n * o)
+        styles.withUnsafeBufferPointer { st in d.withUnsafeMutableBufferPointer { packed.demodulation(styles: st, batch: s.n, styleGain: 0.5, into: $0) } }
+        for modulated in [false, true] {
+            for ctx in contexts() {
+                let unfused = runConv(x, styles: styles, demodulation: d, modulated: modulated, count: t.count) { xs, st, ds, ys in
+                    ctx.convTranspose2dStride2(xs, shape: s, weights: packed, inputScale: st, inputScaleGain: 0.5, outputScale: ds, into: ys)
+                }
+                var expected = [Float](repeating: .nan, count: out.count)
+                unfused.withUnsafeBufferPointer { ts in
+                    expected.withUnsafeMutableBufferPointer { ctx.upfirdn2d(ts, shape: t, filter: fir, up: 1, down: 1, padding: padding, into: $0) }
+                }
+                let fused = runConv(x, styles: styles, demodulation: d, modulated: modulated, count: out.count) { xs, st, ds, ys in
+                    ctx.convTranspose2dStride2(xs, shape: s, weights: packed, inputScale: st, inputScaleGain: 0.5, outputScale: ds,
+                                               filter: fir, padding: padding, into: ys)
+                }
+                expectIdentical(fused, expected, "fused conv_transpose2d + FIR \(cc) \(padding) modulated \(modulated) \(ctx.isa) threads \(ctx.threads)")
+            }
+        }
+    }
+}
