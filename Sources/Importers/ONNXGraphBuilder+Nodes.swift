@@ -99,6 +99,7 @@ extension ONNXGraphBuilder {
         guard let out0 = node.outputs.first, !out0.isEmpty else { throw .malformed(path: label, "has no output") }
         if op == "Constant" {
             let (c, type) = try constantValue(node, label: label)
+            foldBudget += 4 * 8 * count(c)
             values[out0] = ImportValue(type: type, shape: dims(c).map(SymInt.c), constant: c)
             stats.folded += 1
             return
@@ -187,6 +188,14 @@ extension ONNXGraphBuilder {
         for k in 0..<outputs {
             let p = Primitive(opType: op, operands: operands.map { $0.map(Operand.constant) ?? .absent }, attributes: attrs,
                               output: k, inputTypes: [], outputType: outType)
+            if let shape = try? p.outputShape(inputs: [], tensorShape: { _ in nil }), let n = symCount(shape)?.value {
+                // 8 bytes an element: integers are 64-bit.
+                let (bytes, o) = n.multipliedReportingOverflow(by: 8)
+                guard !o, bytes <= foldBudget else {
+                    throw .unsupported("\(label): folding \(op) would create \(n) elements (\(describe(shape))), more than the model's own data justifies")
+                }
+                foldBudget -= bytes
+            }
             if symbolic {
                 guard let r = ONNXSymbolic.evaluate(p, evaluator: evaluator) else { return false }
                 results.append(r)

@@ -69,6 +69,12 @@ struct ONNXGraphBuilder {
     var position: [String: Int] = [:]
     /// What recognition did to the source's numbers, one line each.
     var provenance: [String] = []
+    /// Bytes (8 an element) that constant folding may still create. A folded result is
+    /// allocated whole, so a few bytes of ConstantOfShape, Expand, Tile or Range could otherwise
+    /// ask for gigabytes: folding may create 16 MiB plus 4 × as many elements as the model's own
+    /// constants hold (initializers, and Constant nodes as they are read), which covers real
+    /// exports (shape arithmetic, rescaled weights).
+    var foldBudget = 16 << 20
 
     init(evaluator: any PrimitiveEvaluator, opset: Int, file: String) {
         self.evaluator = evaluator

@@ -29,6 +29,7 @@ public enum ONNXImporter {
         guard opsets.contains(opset) else { throw .unsupported("ONNX opset \(opset) (opsets \(opsets.lowerBound) to \(opsets.upperBound) are supported)") }
         let g = model.graph
         var b = ONNXGraphBuilder(evaluator: evaluator, opset: opset, file: model.source)
+        b.foldBudget += 4 * 8 * g.initializers.values.reduce(0) { $0 + $1.shape.count }
         var ignored: [String] = []
 
         // Inputs, by role.
