@@ -17,7 +17,8 @@ package struct Step {
         case conv(ConvStep)
         /// Noise injection, then (fused) the next node's bias + activation.
         case noise(NoiseStep, then: BiasActStep?)
-        case biasAct(BiasActStep)
+        /// Bias + activation; with `addend`, then + input 1 (the skip image after to-RGB).
+        case biasAct(BiasActStep, addend: Bool)
         case upfirdn(FIRStep)
         case upsampleNearest(factor: Int)
         case instanceNorm(eps: Float)

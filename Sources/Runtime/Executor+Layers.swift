@@ -37,11 +37,11 @@ extension Executor {
             convolve(c, step, input: input, out: out, scratch: scratch)
         case let .noise(z, then):
             addNoise(z, then: then, shape: imageShape(step.dims), out: out, scratch: scratch(0), mode: noise, rng: &rng)
-        case .biasAct(let b):
+        case let .biasAct(b, addend):
             // Channels on axis 1; any further axes form the plane ([N, C] is a 1-pixel plane).
             let d = step.dims
             let shape = ImageShape(n: d[0], c: d.count > 1 ? d[1] : 1, h: step.count / max(d[0] * (d.count > 1 ? d[1] : 1), 1), w: 1)
-            withOptionalBuffer(b.bias) { kernels.biasNoiseAct(out, shape: shape, bias: $0, epilogue: b.epilogue) }
+            withOptionalBuffer(b.bias) { kernels.biasNoiseAct(out, shape: shape, bias: $0, epilogue: b.epilogue, addend: addend ? input(1) : nil) }
         case .upfirdn(let f):
             kernels.upfirdn2d(input(0), shape: imageShape(step.inputDims[0]), filter: f.filter, up: f.up, down: f.down,
                               padding: f.padding, into: out)

@@ -47,7 +47,7 @@ extension Executor {
             let s = imageShape(ins[0])
             return make(.noise(noiseStep(z), then: nil), ins[0], scratch: [s.n * s.plane], inPlace: true)
         case .biasAct(let b):
-            return make(.biasAct(biasActStep(b)), ins[0], inPlace: true)
+            return make(.biasAct(biasActStep(b), addend: false), ins[0], inPlace: true)
         case .upfirdn2d(let u):
             let f = fir(u.filter, up: u.up, down: u.down, padding: (u.padding[0], u.padding[1], u.padding[2], u.padding[3]), gain: u.gain)
             let out = KernelContext.upfirdn2dOutputShape(imageShape(ins[0]), taps: f.filter.taps, up: f.up, down: f.down, padding: f.padding)
@@ -68,11 +68,25 @@ extension Executor {
         }
     }
 
-    /// Noise injection fused with the bias + activation that follows it (bit-identical to both).
-    func fusedNoise(_ noise: Step, _ biasAct: Node, index: Int) -> Step? {
-        guard case .noise(let z, nil) = noise.kernel, case .biasAct(let b) = biasAct.op else { return nil }
-        return Step(kernel: .noise(z, then: biasActStep(b)), name: biasAct.name, inputs: noise.inputs, inputDims: noise.inputDims,
-                    output: index, dims: noise.dims, scratch: noise.scratch, inPlace: true)
+    /// `step` joined with `next`, the only reader of its output (inputs `inputs` of shapes `dims`),
+    /// when one pass does both bit-identically: noise injection then bias + activation, or bias +
+    /// activation then a plain two-way add (to-RGB plus the up-sampled skip image; float addition
+    /// commutes, so the operand order does not matter).
+    func fused(_ step: Step, _ next: Node, index: Int, inputs: [Int], dims: [[Int]]) -> Step? {
+        func join(_ kernel: Step.Kernel, extra: [Int], _ extraDims: [[Int]]) -> Step {
+            Step(kernel: kernel, name: next.name, inputs: step.inputs + extra, inputDims: step.inputDims + extraDims, output: index,
+                 dims: step.dims, scratch: step.scratch, inPlace: true)
+        }
+        switch (step.kernel, next.op) {
+        case let (.noise(z, nil), .biasAct(b)) where inputs == [step.output]:
+            return join(.noise(z, then: biasActStep(b)), extra: [], [])
+        case let (.biasAct(b, addend: false), .add(scale)) where scale == 1 && inputs.count == 2 && inputs[0] != inputs[1]:
+            let other = inputs[0] == step.output ? 1 : 0
+            guard dims[other] == step.dims else { return nil }
+            return join(.biasAct(b, addend: true), extra: [inputs[other]], [dims[other]])
+        default:
+            return nil
+        }
     }
 
     /// `conv2d_resample` for up 1 or 2 (down 1); scratch 0 of the convolution holds the

@@ -108,8 +108,8 @@ final class Executor: Sendable {
         }
     }
 
-    /// The plan of `subgraph` for inputs of shapes `dims(name)`; `fuse` joins noise injection
-    /// with the bias + activation after it (one pass, bit-identical to both).
+    /// The plan of `subgraph` for inputs of shapes `dims(name)`; `fuse` joins pairs of nodes that
+    /// one pass does bit-identically (see `fused`).
     func plan(_ subgraph: Graph, dims: (String) throws -> [Int], fuse: Bool) throws -> ActivationPlan {
         let nodes = subgraph.nodes
         let index = Dictionary(nodes.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
@@ -133,11 +133,13 @@ final class Executor: Sendable {
                 step = made.last!
             }
             shapes[i] = step.dims
-            if fuse, i + 1 < nodes.count, nodes[i + 1].inputs == [node.name], uses[i] == 1, node.name != subgraph.output,
-               let fused = fusedNoise(step, nodes[i + 1], index: i + 1) {
-                step = fused
-                i += 1
-                shapes[i] = step.dims
+            if fuse, i + 1 < nodes.count, uses[i] == 1, node.name != subgraph.output, nodes[i + 1].inputs.contains(node.name) {
+                let next = nodes[i + 1].inputs.map { index[$0]! }
+                if let joined = fused(step, nodes[i + 1], index: i + 1, inputs: next, dims: next.map { $0 == i ? step.dims : shapes[$0] }) {
+                    step = joined
+                    i += 1
+                    shapes[i] = step.dims
+                }
             }
             steps.append(step)
             i += 1

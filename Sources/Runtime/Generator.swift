@@ -160,10 +160,11 @@ public final class Generator: Sendable {
         }, result: body)
     }
 
-    /// The activation plan `generate` uses for the synthesis of a batch of `n` (for tests).
-    package func synthesisPlan(batch n: Int) throws -> ActivationPlan {
+    /// The activation plan `generate` uses for the synthesis of a batch of `n` (for tests);
+    /// `fuse: false` is the plan of the `observe` path.
+    package func synthesisPlan(batch n: Int, fuse: Bool = true) throws -> ActivationPlan {
         let dims: (String) throws -> [Int] = form == .direct ? { try self.latentDims($0, batch: n) } : { _ in [n, self.config.numWs, self.config.wDim] }
-        return try executor.plan(graph.synthesis, dims: dims, fuse: true)
+        return try executor.plan(graph.synthesis, dims: dims, fuse: fuse)
     }
 
     // MARK: helpers

@@ -85,4 +85,22 @@ import TestSupport
         // Memory is shared: the arena holds far less than every buffer side by side.
         #expect(plan.arenaCount * 2 < total)
     }
+
+    /// Fusion joins each noise injection with the bias + activation after it, and each to-RGB bias
+    /// with the add of the up-sampled skip image (skip architectures), and nothing else.
+    @Test(arguments: ["ada-orig-32", "ada-resnet-32", "ada-cond-skip-16"])
+    func fusionJoinsNoiseAndSkipAdds(_ fixture: String) throws {
+        let g = try Generator(graph: OwnGoldenTests.importModel(fixture).graph, threads: 1)
+        let nodes = g.graph.synthesis.nodes
+        let op = Dictionary(uniqueKeysWithValues: nodes.map { ($0.name, $0.op) })
+        let noises = nodes.filter { if case .noise = $0.op { true } else { false } }.count
+        let skipAdds = nodes.filter { node in
+            guard case .add(1) = node.op, node.inputs.count == 2 else { return false }
+            return node.inputs.contains { if case .biasAct = op[$0] { true } else { false } }
+        }.count
+        let unfused = try g.synthesisPlan(batch: 2, fuse: false), fused = try g.synthesisPlan(batch: 2)
+        #expect(noises > 0)
+        #expect(fused.steps.count == unfused.steps.count - noises - skipAdds)
+        #expect(fused.arenaCount <= unfused.arenaCount)
+    }
 }
