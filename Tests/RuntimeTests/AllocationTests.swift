@@ -19,8 +19,7 @@ import TestSupport
         #expect(AllocationCounter.redirected > 0)
     }
 
-    /// Two resolutions (16², 32²), conditional and not, batch sizes 1 to 3, both noise modes
-    /// that read no generator state.
+    /// Two resolutions (16², 32²), conditional and not, batch sizes 1 to 3, every noise mode.
     @Test(arguments: [("ada-cond-skip-16", 1), ("ada-cond-skip-16", 3), ("ada-orig-32", 1), ("ada-orig-32", 2)])
     func steadyStateGenerationAllocatesNothing(_ fixture: String, batch n: Int) throws {
         let g = try Generator(graph: OwnGoldenTests.importModel(fixture).graph, threads: 2)
@@ -39,6 +38,10 @@ import TestSupport
             // `generate` returns the images in a new array: that one allocation.
             #expect(try AllocationCounter.count { _ = try g.generate(z: z, labels: labels, count: n, truncation: t, noise: noise) } == 1)
         }
+        // Random noise: one allocation, the state of the NumPy-compatible generator seeded per call.
+        let random = NoiseMode.random(seed: 5)
+        try g.withGenerated(z: z, labels: labels, count: n, truncation: t, noise: random) { _, _ in }
+        #expect(try AllocationCounter.count { try g.withGenerated(z: z, labels: labels, count: n, truncation: t, noise: random) { _, _ in } } == 1)
     }
 }
 #endif
