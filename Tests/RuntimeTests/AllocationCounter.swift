@@ -7,7 +7,7 @@ import Synchronization
 /// to these functions and our C kernels through the test binary's, so redirecting the GOT entries
 /// through which every loaded object (libc and the loader aside) reaches them sees every Swift
 /// object, array and string buffer, closure context and C allocation. The entries are restored
-/// afterwards. Other threads' calls pass through uncounted, so tests running in parallel do not
+/// afterwards (their pages stay writable: this is a test process). Other threads' calls pass through uncounted, so tests running in parallel do not
 /// disturb the count.
 ///
 /// Why not interpose `malloc` by defining it: Swift gives the test binary's symbols protected
