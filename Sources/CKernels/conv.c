@@ -25,7 +25,7 @@ void ck_pack_conv_weights(ptrdiff_t out_ch, ptrdiff_t in_ch, int kernel, const f
                           float *wsq_t) {
     const ptrdiff_t kk = (ptrdiff_t)kernel * kernel;
     // OIHW is already the row-major A [O × I·k·k].
-    ck_pack_a(out_ch, in_ch * kk, w, in_ch * kk, gain, packed);
+    if (packed) ck_pack_a(out_ch, in_ch * kk, w, in_ch * kk, gain, packed);
     weight_square_sums(out_ch, in_ch, kernel, w, gain, wsq_t);
 }
 

@@ -5,8 +5,8 @@ internal import CKernels
 /// fewer multiplies and rounds differently.
 public enum ConvAlgorithm: Sendable, Hashable {
     /// Winograd when the weights carry a Winograd form and the output is large enough for it
-    /// (at least 4m × 4m pixels); else `.direct` for maps at least 16 pixels wide (whole 16-pixel
-    /// strips), else `.packed`.
+    /// (at least 4m × 4m pixels) or they have no direct form; else `.direct` for maps at least
+    /// 16 pixels wide (whole 16-pixel strips), else `.packed`.
     case automatic
     /// Winograd with the transform the weights carry (they must have been packed with one).
     case winograd
@@ -33,10 +33,12 @@ extension KernelContext {
                        into y: UnsafeMutableBufferPointer<Float>) {
         precondition(weights.layout == .conv, "conv2d: weights packed for the transposed convolution")
         precondition(algorithm != .winograd || weights.winogradTile != nil, "conv2d: .winograd on weights packed without a Winograd form")
+        precondition(weights.hasDirectForm || algorithm == .automatic || algorithm == .winograd,
+                     "conv2d: \(algorithm) on weights packed without their direct form")
         let out = weights.conv2dOutputShape(shape, padding: padding)
         precondition(padding >= 0 && out.h > 0 && out.w > 0, "conv2d: no output for \(shape) with k=\(weights.kernel) p=\(padding)")
         let code: Int32 = switch algorithm {
-        case .automatic: Int32(CK_CONV_AUTO)
+        case .automatic: Int32(weights.hasDirectForm ? CK_CONV_AUTO : CK_CONV_WINOGRAD)
         case .packed: Int32(CK_CONV_PACKED)
         case .direct: Int32(CK_CONV_DIRECT)
         case .winograd: Int32(CK_CONV_WINOGRAD)

@@ -27,8 +27,10 @@ public struct PackedConvWeights: Sendable {
     public let inChannels: Int
     public let kernel: Int
     public let layout: Layout
-    /// The Winograd form carried besides the direct one (3×3 `.conv` weights only), if packed with one.
+    /// The Winograd form carried (3×3 `.conv` weights only), if packed with one.
     public let winogradTile: WinogradTile?
+    /// Whether the direct (GEMM) form is kept; without it `conv2d` runs Winograd at every size.
+    public let hasDirectForm: Bool
     let packed: [Float]
     /// For each of the t² transform positions, U_ξ = G·w·Gᵀ at ξ packed as a GEMM A [O × I]
     /// (empty without a Winograd form).
@@ -36,13 +38,18 @@ public struct PackedConvWeights: Sendable {
     /// Σ over the k×k taps of (w·gain)², per (o, i), stored transposed [I, O].
     let squareSums: [Float]
 
-    /// - Parameter winograd: also pack the Winograd F(m, 3) transform of the weights (3×3, `.conv`
-    ///   layout only), which `KernelContext.conv2d` then uses on large enough maps. It costs
-    ///   t²/9 times the weights' bytes more (16/9 for F(2,3), 4× for F(4,3)).
+    /// - Parameters:
+    ///   - winograd: also pack the Winograd F(m, 3) transform of the weights (3×3, `.conv` layout
+    ///     only), which `KernelContext.conv2d` then uses on large enough maps. It costs t²/9 times
+    ///     the weights' bytes (16/9 for F(2,3), 4× for F(4,3)).
+    ///   - directForm: keep the direct form too (with `winograd` only; default). Without it the
+    ///     weights take t²/9 instead of 1 + t²/9 times their bytes, and `conv2d` runs Winograd on
+    ///     every map, small ones included.
     public init(weight: UnsafeBufferPointer<Float>, outChannels: Int, inChannels: Int, kernel: Int,
-                weightGain: Float = 1, layout: Layout = .conv, winograd: WinogradTile? = nil) {
+                weightGain: Float = 1, layout: Layout = .conv, winograd: WinogradTile? = nil, directForm: Bool = true) {
         precondition(outChannels > 0 && inChannels > 0 && kernel > 0, "PackedConvWeights: sizes must be positive")
         precondition(winograd == nil || (kernel == 3 && layout == .conv), "PackedConvWeights: Winograd needs 3×3 conv weights")
+        precondition(directForm || winograd != nil, "PackedConvWeights: no direct form needs a Winograd form")
         let kk = kernel * kernel
         precondition(weight.count >= outChannels * inChannels * kk,
                      "PackedConvWeights: weight has \(weight.count) floats, needs \(outChannels * inChannels * kk)")
@@ -51,16 +58,17 @@ public struct PackedConvWeights: Sendable {
         self.kernel = kernel
         self.layout = layout
         let count: Int = switch layout {
-        case .conv: Int(ck_packed_a_count(outChannels, inChannels * kk))
+        case .conv: directForm ? Int(ck_packed_a_count(outChannels, inChannels * kk)) : 0
         case .transposed: Int(ck_packed_a_count(outChannels * kk, inChannels))
         }
+        hasDirectForm = directForm
         var sums = [Float](repeating: 0, count: outChannels * inChannels)
         packed = sums.withUnsafeMutableBufferPointer { sq in
             [Float](unsafeUninitializedCapacity: count) { buf, initialized in
                 switch layout {
                 case .conv:
                     ck_pack_conv_weights(outChannels, inChannels, Int32(kernel), weight.baseAddress, weightGain,
-                                         buf.baseAddress, sq.baseAddress)
+                                         count > 0 ? buf.baseAddress : nil, sq.baseAddress)
                 case .transposed:
                     ck_pack_conv_transpose_weights(outChannels, inChannels, Int32(kernel), weight.baseAddress, weightGain,
                                                    buf.baseAddress, sq.baseAddress)
@@ -82,10 +90,10 @@ public struct PackedConvWeights: Sendable {
     }
 
     public init(weight: [Float], outChannels: Int, inChannels: Int, kernel: Int, weightGain: Float = 1, layout: Layout = .conv,
-                winograd: WinogradTile? = nil) {
+                winograd: WinogradTile? = nil, directForm: Bool = true) {
         self = weight.withUnsafeBufferPointer {
             PackedConvWeights(weight: $0, outChannels: outChannels, inChannels: inChannels, kernel: kernel, weightGain: weightGain,
-                              layout: layout, winograd: winograd)
+                              layout: layout, winograd: winograd, directForm: directForm)
         }
     }
 

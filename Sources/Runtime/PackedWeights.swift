@@ -2,14 +2,14 @@ import Foundation
 import Kernels
 import LayerGraph
 
-/// Which 3×3 stride-1 convolutions get a Winograd F(4,3) form when a generator is loaded.
+/// Which 3×3 stride-1 convolutions get a Winograd form when a generator is loaded.
 public enum WinogradPolicy: String, Sendable {
-    /// Where it pays for its memory (see `PackedWeights.wantsWinograd`).
+    /// Where it pays for its memory (see `PackedWeights.winogradTile`).
     case automatic = "auto"
     /// Never: every convolution runs direct.
     case off
-    /// Every 3×3 stride-1 convolution (the kernels still run it direct on maps under 16×16):
-    /// for parity tests and measurements.
+    /// F(4,3) on every 3×3 stride-1 convolution, whatever its map size: for parity tests and
+    /// measurements.
     case all
 
     /// The policy for generators created in this task: `STYLEGAN_WINOGRAD` (auto, off or all;
@@ -36,43 +36,47 @@ struct PackedWeights: @unchecked Sendable {
                 dense[Self.key(d)] = PackedDenseWeights(weight: param(d.weight), outFeatures: dims[0], inFeatures: dims[1], weightGain: d.weightGain)
             case .modulatedConv(let m):
                 let layout: PackedConvWeights.Layout = m.up == 2 ? .transposed : .conv
-                let wino = Self.wantsWinograd(graph, m.weight, up: m.up, output: output, policy)
-                conv[Self.key(m.weight, gain: 1, layout)] = pack(graph, m.weight, param, gain: 1, layout, winograd: wino)
+                let tile = Self.winogradTile(graph, m.weight, up: m.up, output: output, policy)
+                conv[Self.key(m.weight, gain: 1, layout)] = pack(graph, m.weight, param, gain: 1, layout, winograd: tile)
             case .conv(let c):
                 let k = graph.tensors[c.weight]!.shape.dims[2]
                 let layout: PackedConvWeights.Layout = c.up == 2 && k > 1 ? .transposed : .conv
-                let wino = Self.wantsWinograd(graph, c.weight, up: c.up, output: output, policy)
-                conv[Self.key(c.weight, gain: c.weightGain, layout)] = pack(graph, c.weight, param, gain: c.weightGain, layout, winograd: wino)
+                let tile = Self.winogradTile(graph, c.weight, up: c.up, output: output, policy)
+                conv[Self.key(c.weight, gain: c.weightGain, layout)] = pack(graph, c.weight, param, gain: c.weightGain, layout, winograd: tile)
             default:
                 break
             }
         }
     }
 
-    /// The Winograd policy: F(4,3) for 3×3 stride-1 convolutions whose output map is at least
-    /// 64×64, nothing else.
+    /// The Winograd policy: F(4,3) for 3×3 stride-1 convolutions with output maps of at least
+    /// 128², F(2,3) for 64² up to that, direct below; a weight with a Winograd form drops its
+    /// direct form (its maps are large enough for Winograd to be faster, so it would go unused).
     ///
-    /// Why F(4,3) and no F(2,3): F(4,3) was faster than both F(2,3) and the direct path on every
-    /// StyleGAN layer from 16² up (Benchmarks/Kernels.md: 2.5–3.5× over direct, F(2,3) 1.5–2×).
-    /// Why a map-size threshold: the Winograd form costs 36/9 = 4× the layer's 3×3 weights in
-    /// extra bytes (36·O·I·4), and saves (9 − 2.25)·O·I·H·W multiply-adds per image, so the work
-    /// saved per extra byte is 0.047·H·W, independent of the channel counts: it is the map size
-    /// alone that says whether the memory is well spent. At 64² that is 190 multiply-adds saved
-    /// per byte (config-f's 512-channel 64² layer: +38 MB for ≈ 50 ms per image); at 32² and
-    /// below, where StyleGAN's 512-channel layers hold most of the parameters, a quarter or less
-    /// (+38 MB each for ≤ 10 ms). Totals: config-f 1024² +51 MB (64² to 1024²), paper256 +12.5 MB
-    /// (64² to 256²); the runtime's peak-memory budget is model bytes + 2.5 × the largest
-    /// activation (458 MB at 1024²).
-    static func wantsWinograd(_ graph: LayerGraph, _ weight: String, up: Int, output: [Int]?,
-                              _ policy: WinogradPolicy) -> WinogradTile? {
+    /// Memory is what decides. Per (output, input) channel pair the direct form holds 9 floats,
+    /// F(2,3) 16 and F(4,3) 36; per output pixel they do 9, 4 and 2.25 multiply-adds. So F(2,3)
+    /// costs 7 extra floats for 5·H·W multiply-adds saved per image, and F(4,3) 20 floats more
+    /// than F(2,3) for another 1.75·H·W: the work saved per extra byte depends on the map size
+    /// alone, not on the channel counts. Requiring ≥ 1024 multiply-adds saved per extra float
+    /// (256 per byte) gives F(2,3) from 1434 pixels (64² and up in StyleGAN's maps, not 32²)
+    /// and F(4,3) from 11703 (128² and up). Measured (Benchmarks/Kernels.md, 1 thread): F(4,3)
+    /// is 2.0–3.2× faster than direct and F(2,3) 1.3–1.9×; config-f's 512-channel 64² layer
+    /// runs in 91 ms with F(2,3) and 54 ms with F(4,3) (direct 166 ms), but F(4,3) would cost
+    /// it 28 MB more than F(2,3): the 512-channel layers, which hold most of StyleGAN2's
+    /// parameters, get F(2,3) at 64² and nothing below, where they also do little of the work.
+    /// Net extra weight bytes: config-f 1024² +16.7 MB, paper256 +4.1 MB (the runtime's peak
+    /// memory goal is model bytes + 2.5 × the largest activation, 458 MB for config-f).
+    static func winogradTile(_ graph: LayerGraph, _ weight: String, up: Int, output: [Int]?,
+                             _ policy: WinogradPolicy) -> WinogradTile? {
         let dims = graph.tensors[weight]!.shape.dims
         guard up == 1, dims.count == 4, dims[2] == 3, dims[3] == 3 else { return nil }
         switch policy {
         case .off: return nil
         case .all: return .f4x3
         case .automatic:
-            guard let output, output.count == 3, output[1] >= 64, output[2] >= 64 else { return nil }
-            return .f4x3
+            guard let output, output.count == 3 else { return nil }
+            let area = output[1] * output[2]
+            return area >= 128 * 128 ? .f4x3 : area >= 64 * 64 ? .f2x3 : nil
         }
     }
 
@@ -94,7 +98,7 @@ struct PackedWeights: @unchecked Sendable {
                       _ layout: PackedConvWeights.Layout, winograd: WinogradTile?) -> PackedConvWeights {
         let d = graph.tensors[name]!.shape.dims
         return PackedConvWeights(weight: param(name), outChannels: d[0], inChannels: d[1], kernel: d[2], weightGain: gain, layout: layout,
-                                 winograd: winograd)
+                                 winograd: winograd, directForm: winograd == nil)
     }
 
     static func key(_ d: Dense) -> String { "\(d.weight)|\(d.weightGain.bitPattern)" }

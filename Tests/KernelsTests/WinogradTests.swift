@@ -61,16 +61,19 @@ import TestSupport
     }
 
     /// `.automatic` takes Winograd on large maps when the weights carry it, the direct path on
-    /// small ones; weights without a Winograd form never take it.
+    /// small ones, and Winograd everywhere when the weights dropped their direct form; weights
+    /// without a Winograd form never take it.
     @Test func automaticChoosesByShape() {
         let c = 8, o = 6
         var rng = SplitMix64(seed: 99)
         let w = rng.floats(o * c * 9)
         let wino = PackedConvWeights(weight: w, outChannels: o, inChannels: c, kernel: 3, winograd: .f4x3)
+        let winoOnly = PackedConvWeights(weight: w, outChannels: o, inChannels: c, kernel: 3, winograd: .f4x3, directForm: false)
         let plain = PackedConvWeights(weight: w, outChannels: o, inChannels: c, kernel: 3)
         let ctx = KernelContext(threads: 2)
         func run(_ weights: PackedConvWeights, _ s: ImageShape, _ algorithm: ConvAlgorithm) -> [Float] {
-            let x = SplitMix64(seed: UInt64(s.h)).floatsArray(s.count)
+            var r = SplitMix64(seed: UInt64(s.h))
+            let x = r.floats(s.count)
             var y = [Float](repeating: .nan, count: weights.conv2dOutputShape(s, padding: 1).count)
             x.withUnsafeBufferPointer { xs in
                 y.withUnsafeMutableBufferPointer { ctx.conv2d(xs, shape: s, weights: weights, padding: 1, algorithm: algorithm, into: $0) }
@@ -81,14 +84,12 @@ import TestSupport
         expectIdentical(run(wino, big, .automatic), run(wino, big, .winograd), "automatic on 32² with F(4,3) weights")
         #expect(run(wino, big, .automatic) != run(wino, big, .direct), "Winograd rounds differently from the direct path")
         expectIdentical(run(wino, small, .automatic), run(plain, small, .automatic), "automatic on 8²: direct")
+        expectIdentical(run(winoOnly, small, .automatic), run(wino, small, .winograd), "no direct form: Winograd on 8²")
+        expectIdentical(run(winoOnly, big, .automatic), run(wino, big, .winograd), "no direct form: Winograd on 32²")
         expectIdentical(run(plain, big, .automatic), run(plain, big, .direct), "weights without Winograd: direct")
-        #expect(wino.winogradByteCount == 36 * o * c * 4 + 0 || wino.winogradByteCount == 36 * ((o + 5) / 6 * 6) * c * 4)
-    }
-}
-
-private extension SplitMix64 {
-    func floatsArray(_ n: Int) -> [Float] {
-        var copy = self
-        return copy.floats(n)
+        // Bytes: 36 packed [O × I] matrices (O = 6, a whole micro-panel), the 9-tap direct form, the square sums.
+        let floats = MemoryLayout<Float>.size
+        #expect(wino.winogradByteCount == 36 * o * c * floats)
+        #expect(winoOnly.byteCount == (36 + 1) * o * c * floats && wino.byteCount == (36 + 9 + 1) * o * c * floats)
     }
 }

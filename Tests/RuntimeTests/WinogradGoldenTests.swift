@@ -8,20 +8,19 @@ import Testing
 import TestSupport
 
 /// Golden parity with Winograd F(4,3) forced on every eligible layer (`WinogradPolicy.all`: every
-/// 3×3 stride-1 convolution with an output of at least 16×16, i.e. the 16² and 32² layers of
-/// the 32² models and 16² to 128² of the StyleGAN1 one; smaller maps run direct), at the
-/// tolerances of the direct path (OwnGoldenTests, OfficialGoldenTests), with 1 and 2 threads
-/// giving identical bits.
+/// 3×3 stride-1 convolution, from 4² up), at the tolerances of the direct path (OwnGoldenTests,
+/// OfficialGoldenTests; for the StyleGAN1 fixture, checked by `stylegan verify` in CLITests, its
+/// rule 1e-4 × max(1, max |golden|)), with 1 and 2 threads giving identical bits.
 @Suite struct WinogradGoldenTests {
-    static let fixtures: [(name: String, directory: URL)] = [
-        ("ada-orig-32", TestPaths.fixtures.appendingPathComponent("official-code")),
-        ("ada-skip-32", TestPaths.official),
-        ("tf-sg1-128", TestPaths.official),
+    static let fixtures: [(name: String, directory: URL, relative: Bool)] = [
+        ("ada-orig-32", TestPaths.fixtures.appendingPathComponent("official-code"), false),
+        ("ada-skip-32", TestPaths.official, false),
+        ("tf-sg1-128", TestPaths.official, true),
     ]
 
     @Test(arguments: fixtures.map(\.name))
     func forcedWinogradHoldsTheGoldenTolerances(_ name: String) throws {
-        let directory = Self.fixtures.first { $0.name == name }!.directory
+        let fixture = Self.fixtures.first { $0.name == name }!, directory = fixture.directory
         let model = try NVlabsPickle.importModel(try Pickle.load(path: directory.appendingPathComponent("\(name).pkl").path))
         let golden = try HDF5File(path: directory.appendingPathComponent("\(name).golden.h5").path).readAll()
         let z = try #require(golden["z"]), n = z.shape.dims[0]
@@ -35,13 +34,16 @@ import TestSupport
         for g in forced {
             let ws = try g.map(z: z.floats(), labels: c, count: n)
             #expect(OwnGoldenTests.maxError(ws.data, golden["ws_psi1"]!.floats()) <= OwnGoldenTests.wTolerance, "\(name) ws_psi1")
-            let img = try g.synthesize(ws: ws, noise: .const)
-            let err = OwnGoldenTests.maxError(img.data, golden["img_const_psi1"]!.floats())
-            #expect(err <= OwnGoldenTests.imageTolerance, "\(name) img_const_psi1 with Winograd: max |err| \(err)")
-            if let want = golden["img_const_psi07"] {
+            func tolerance(_ want: [Float]) -> Float {
+                OwnGoldenTests.imageTolerance * (fixture.relative ? max(1, want.map(abs).max() ?? 0) : 1)
+            }
+            let img = try g.synthesize(ws: ws, noise: .const), want = golden["img_const_psi1"]!.floats()
+            let err = OwnGoldenTests.maxError(img.data, want)
+            #expect(err <= tolerance(want), "\(name) img_const_psi1 with Winograd: max |err| \(err)")
+            if let want07 = golden["img_const_psi07"]?.floats() {
                 let ws07 = try g.map(z: z.floats(), labels: c, count: n, truncation: Truncation(psi: 0.7))
-                let err07 = OwnGoldenTests.maxError(try g.synthesize(ws: ws07, noise: .const).data, want.floats())
-                #expect(err07 <= OwnGoldenTests.imageTolerance, "\(name) img_const_psi07 with Winograd: max |err| \(err07)")
+                let err07 = OwnGoldenTests.maxError(try g.synthesize(ws: ws07, noise: .const).data, want07)
+                #expect(err07 <= tolerance(want07), "\(name) img_const_psi07 with Winograd: max |err| \(err07)")
             }
             images.append(img.data)
         }

@@ -73,8 +73,9 @@ void ck_sgemm(ck_context *ctx, const ck_gemm_args *args);
 // Convolutions with weights packed once.
 // ---------------------------------------------------------------------------------------------
 
-/// Packs conv weights w[O, I, k, k] (times gain) as the GEMM A operand [O × I·k·k], and the
-/// per-(o, i) sums of squares Σ_k (w·gain)² transposed to [I × O] (for demodulation).
+/// Packs conv weights w[O, I, k, k] (times gain) as the GEMM A operand [O × I·k·k] (unless
+/// `packed` is NULL), and the per-(o, i) sums of squares Σ_k (w·gain)² transposed to [I × O]
+/// (for demodulation).
 void ck_pack_conv_weights(ptrdiff_t out_ch, ptrdiff_t in_ch, int kernel, const float *w, float gain,
                           float *packed, float *wsq_t);
 /// Packs the same weights for the transposed convolution: A [O·k·k × I], A((o,ky,kx), i) = w[o,i,ky,kx].
