@@ -1,18 +1,19 @@
 /// APPEND(S), SETITEM(S) and hashing of keys.
 extension PickleMachine {
     mutating func append(_ items: [PickleValue], to target: PickleValue, _ op: String) throws(PickleError) {
+        noteMutation(target)
         switch target {
         case .list(let l): l.append(contentsOf: items)
         case .object(let o): o.appendList(items)  // list subclass: kept inert
         default: throw fail("\(op) on a \(target.kindDescription), not a list")
         }
-        noteMutation(target)
         try checkDepth(target)
     }
 
     /// `items` alternates key, value.
     mutating func setItems(_ items: [PickleValue], into target: PickleValue, _ op: String) throws(PickleError) {
         guard items.count % 2 == 0 else { throw fail("\(op) with an odd number (\(items.count)) of keys and values") }
+        noteMutation(target)  // before: a bad key throws after the first items are set
         switch target {
         case .dict(let d):
             var i = 0
@@ -23,7 +24,6 @@ extension PickleMachine {
         case .object(let o): o.appendDict(items)  // dict subclass: kept inert
         default: throw fail("\(op) on a \(target.kindDescription), not a dict")
         }
-        noteMutation(target)
         try checkDepth(target)
     }
 

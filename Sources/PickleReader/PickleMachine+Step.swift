@@ -109,8 +109,8 @@ extension PickleMachine {
             guard case .set(let s) = try top("ADDITEMS"), !s.isFrozen else {
                 throw fail("ADDITEMS on a \(try top("ADDITEMS").kindDescription), not a set")
             }
-            for v in items { s.insert(v, key: try key(v)) }
             noteMutation(.set(s))
+            for v in items { s.insert(v, key: try key(v)) }
             try checkDepth(.set(s))
 
         default:

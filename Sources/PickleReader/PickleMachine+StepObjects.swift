@@ -39,8 +39,8 @@ extension PickleMachine {
             try push(try call(cls, args, "OBJ"))
         case Opcode.build:
             let state = try pop("BUILD"), target = try top("BUILD")
+            noteMutation(target)  // before: BUILD may keep the state and then throw
             try build(target, state: state)
-            noteMutation(target)
             try checkDepth(target)
         case Opcode.persID:
             let pid = try textLine("PERSID id")
