@@ -76,7 +76,7 @@ extension KernelContext {
         precondition(weights.layout == .transposed, "convTranspose2dStride2: weights packed for conv2d")
         precondition(shape.h > 0 && shape.w > 0, "convTranspose2dStride2: empty input \(shape)")
         precondition(filter.isSeparable, "convTranspose2dStride2: the fused FIR must be separable")
-        precondition(min(padding.x0, padding.x1, padding.y0, padding.y1) >= 0 && padding.x0 + padding.x1 < filter.taps
+        precondition(padding.x0 >= 0 && padding.x1 >= 0 && padding.y0 >= 0 && padding.y1 >= 0 && padding.x0 + padding.x1 < filter.taps
                      && padding.y0 + padding.y1 < filter.taps, "convTranspose2dStride2: FIR padding \(padding) too large to fuse")
         let t = weights.convTranspose2dOutputShape(shape)
         let out = Self.upfirdn2dOutputShape(t, taps: filter.taps, up: 1, down: 1, padding: padding)

@@ -45,13 +45,14 @@ package struct Step {
     package var count: Int { dims.product }
 }
 
-/// `modulated_conv` / `conv` with everything resolved, without its FIR up-sampling (a step of
-/// its own).
+/// `modulated_conv` / `conv` with everything resolved. Up-sampling convolutions with a 1×1
+/// kernel run their FIR up-sampling as a step of its own before this one.
 struct ConvStep {
     let weights: PackedConvWeights
     let padding: Int
-    /// Transposed convolution, stride 2 (the first half of an up-sampling convolution).
+    /// Transposed convolution (stride 2), then, when given, the FIR filter fused into the same call.
     let transposed: Bool
+    let fir: FIRStep?
     /// Modulated: input 1 holds the styles, times this gain.
     let styleGain: Float?
     /// Demodulation coefficients [n, O] go to scratch 0.

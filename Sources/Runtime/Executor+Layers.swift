@@ -110,7 +110,10 @@ extension Executor {
             demodulation = UnsafeBufferPointer(d)
         }
         let gain = c.styleGain ?? 1
-        if c.transposed {
+        if c.transposed, let f = c.fir {
+            kernels.convTranspose2dStride2(x, shape: s, weights: c.weights, inputScale: styles, inputScaleGain: gain,
+                                           outputScale: demodulation, filter: f.filter, padding: f.padding, into: out)
+        } else if c.transposed {
             kernels.convTranspose2dStride2(x, shape: s, weights: c.weights, inputScale: styles, inputScaleGain: gain,
                                            outputScale: demodulation, into: out)
         } else {

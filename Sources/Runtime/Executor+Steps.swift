@@ -90,14 +90,15 @@ extension Executor {
     }
 
     /// `conv2d_resample` for up 1 or 2 (down 1); scratch 0 of the convolution holds the
-    /// demodulation coefficients. Up-sampling by 2 is two steps: FIR up-sampling then the
-    /// convolution (1×1 kernels), or the transposed convolution then the FIR filter (k > 1).
+    /// demodulation coefficients. Up-sampling by 2: FIR up-sampling then the convolution, two
+    /// steps (1×1 kernels); the transposed convolution with the FIR filter fused into it (k > 1),
+    /// or as two steps when the filter or its padding does not allow fusing.
     private func convSteps(_ node: Node, index: Int, inputs: [Int], dims ins: [[Int]], intermediate: Int, weights: PackedConvWeights,
                            up: Int, padding p: Int, filter: String?, styleGain: Float?, demodulate: Bool) -> [Step] {
         let s = imageShape(ins[0])
         let demod = [demodulate ? s.n * weights.outChannels : 0]
-        func conv(_ transposed: Bool, padding: Int) -> Step.Kernel {
-            .conv(ConvStep(weights: weights, padding: padding, transposed: transposed, styleGain: styleGain, demodulate: demodulate))
+        func conv(_ transposed: Bool, padding: Int, fir: FIRStep? = nil) -> Step.Kernel {
+            .conv(ConvStep(weights: weights, padding: padding, transposed: transposed, fir: fir, styleGain: styleGain, demodulate: demodulate))
         }
         func dims(_ o: ImageShape) -> [Int] { [o.n, o.c, o.h, o.w] }
         if up == 1 {
@@ -123,6 +124,11 @@ extension Executor {
         let p0 = p + (fw + 1) / 2 - (k - 1), p1 = p + (fw - 2) / 2 - (k - 2)
         let f = fir(filter!, up: 1, down: 1, padding: (p0, p1, p0, p1), gain: 4)
         let out = KernelContext.upfirdn2dOutputShape(t, taps: fw, up: 1, down: 1, padding: f.padding)
+        let pad = f.padding
+        if f.filter.isSeparable, min(pad.x0, pad.x1, pad.y0, pad.y1) >= 0, pad.x0 + pad.x1 < fw, pad.y0 + pad.y1 < fw {
+            return [Step(kernel: conv(true, padding: 0, fir: f), name: node.name, inputs: inputs, inputDims: ins, output: index,
+                         dims: dims(out), scratch: demod, inPlace: false)]
+        }
         return [
             Step(kernel: conv(true, padding: 0), name: nil, inputs: inputs, inputDims: ins, output: intermediate, dims: dims(t),
                  scratch: demod, inPlace: false),
