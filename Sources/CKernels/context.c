@@ -60,6 +60,12 @@ int ck_online_cpus(void) {
 // ---------------------------------------------------------------------------------------------
 // Thread pool. Workers spin briefly on a generation counter (kernels are issued back to back, so
 // most wake-ups are caught while spinning), then sleep on a condition variable.
+//
+// Tasks are claimed from one 64-bit word holding (generation << 32 | next task index), so a
+// worker that wakes late can only claim tasks of the region it belongs to, and the caller waits
+// for its tasks to complete, not for every worker to check in: when the caller ran all the tasks
+// itself (small kernels, a busy machine) it returns at once instead of waiting for a sleeping
+// worker to wake up and find nothing to do.
 // ---------------------------------------------------------------------------------------------
 
 #define CK_SPIN_NS 200000 // 0.2 ms of spinning before sleeping
@@ -72,12 +78,13 @@ struct ck_context {
     pthread_mutex_t run_lock; // one parallel region at a time per context
     pthread_mutex_t mu;
     pthread_cond_t start_cv, done_cv;
-    _Atomic unsigned generation;
-    _Atomic int next_task;
-    _Atomic int remaining;
-    ck_task_fn fn;
-    void *arg;
-    int ntasks;
+    _Atomic unsigned generation;   // wakes the workers
+    _Atomic uint64_t claim;        // generation << 32 | next task index
+    _Atomic int ntasks;
+    _Atomic int completed;         // tasks of the current region that have finished
+    unsigned last_generation;      // the caller's count, under run_lock
+    ck_task_fn fn;                 // fn and arg are read only after a task of their region is
+    void *arg;                     // claimed, and rewritten only after all of them completed
     int stop;
     ck_scratch scratch[CK_MAX_THREADS][CK_SCRATCH_SLOTS];
 };
@@ -93,14 +100,25 @@ static uint64_t now_ns(void) {
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static void run_tasks(struct ck_context *ctx, int worker) {
-    ck_task_fn fn = ctx->fn;
-    void *arg = ctx->arg;
-    int n = ctx->ntasks;
+/// Runs tasks of region `generation` until none is left. A claimed task keeps its region open
+/// (the caller waits for it), so `fn`, `arg` and `ntasks` are stable while it runs.
+static void run_tasks(struct ck_context *ctx, int worker, unsigned generation) {
     for (;;) {
-        int t = atomic_fetch_add_explicit(&ctx->next_task, 1, memory_order_relaxed);
-        if (t >= n) break;
-        fn(arg, t, worker);
+        uint64_t v = atomic_load_explicit(&ctx->claim, memory_order_acquire);
+        int task;
+        do {
+            task = (int)(uint32_t)v;
+            if ((unsigned)(v >> 32) != generation ||
+                task >= atomic_load_explicit(&ctx->ntasks, memory_order_relaxed)) return;
+        } while (!atomic_compare_exchange_weak_explicit(&ctx->claim, &v, v + 1, memory_order_acq_rel,
+                                                        memory_order_acquire));
+        int n = atomic_load_explicit(&ctx->ntasks, memory_order_relaxed);
+        ctx->fn(ctx->arg, task, worker);
+        if (atomic_fetch_add_explicit(&ctx->completed, 1, memory_order_acq_rel) + 1 == n && worker != 0) {
+            pthread_mutex_lock(&ctx->mu);
+            pthread_cond_signal(&ctx->done_cv);
+            pthread_mutex_unlock(&ctx->mu);
+        }
     }
 }
 
@@ -130,12 +148,7 @@ static void *worker_main(void *p) {
         }
         seen = g;
         if (ctx->stop) return NULL;
-        run_tasks(ctx, start.index);
-        if (atomic_fetch_sub_explicit(&ctx->remaining, 1, memory_order_acq_rel) == 1) {
-            pthread_mutex_lock(&ctx->mu);
-            pthread_cond_signal(&ctx->done_cv);
-            pthread_mutex_unlock(&ctx->mu);
-        }
+        run_tasks(ctx, start.index, g);
     }
 }
 
@@ -161,8 +174,9 @@ ck_context *ck_context_create(int threads, int isa) {
     pthread_cond_init(&ctx->start_cv, NULL);
     pthread_cond_init(&ctx->done_cv, NULL);
     atomic_init(&ctx->generation, 0u);
-    atomic_init(&ctx->next_task, 0);
-    atomic_init(&ctx->remaining, 0);
+    atomic_init(&ctx->claim, 0u);
+    atomic_init(&ctx->ntasks, 0);
+    atomic_init(&ctx->completed, 0);
     if (threads > 1) {
         ctx->workers = calloc((size_t)threads - 1, sizeof(pthread_t));
         for (int i = 1; i < threads; i++) {
@@ -238,20 +252,21 @@ void ck_parallel(struct ck_context *ctx, int ntasks, ck_task_fn fn, void *arg) {
     pthread_mutex_lock(&ctx->run_lock);
     ctx->fn = fn;
     ctx->arg = arg;
-    ctx->ntasks = ntasks;
-    atomic_store_explicit(&ctx->next_task, 0, memory_order_relaxed);
-    atomic_store_explicit(&ctx->remaining, ctx->threads - 1, memory_order_relaxed);
+    atomic_store_explicit(&ctx->ntasks, ntasks, memory_order_relaxed);
+    atomic_store_explicit(&ctx->completed, 0, memory_order_relaxed);
+    unsigned generation = ++ctx->last_generation;
+    atomic_store_explicit(&ctx->claim, (uint64_t)generation << 32, memory_order_release);
     pthread_mutex_lock(&ctx->mu);
-    atomic_fetch_add_explicit(&ctx->generation, 1u, memory_order_release);
+    atomic_store_explicit(&ctx->generation, generation, memory_order_release);
     pthread_cond_broadcast(&ctx->start_cv);
     pthread_mutex_unlock(&ctx->mu);
 
-    run_tasks(ctx, 0);
+    run_tasks(ctx, 0, generation);
 
-    if (atomic_load_explicit(&ctx->remaining, memory_order_acquire) != 0) {
+    if (atomic_load_explicit(&ctx->completed, memory_order_acquire) != ntasks) {
         uint64_t t0 = now_ns();
         int spins = 0;
-        while (atomic_load_explicit(&ctx->remaining, memory_order_acquire) != 0) {
+        while (atomic_load_explicit(&ctx->completed, memory_order_acquire) != ntasks) {
             CK_PAUSE();
             if (++spins == 64) {
                 spins = 0;
@@ -259,7 +274,7 @@ void ck_parallel(struct ck_context *ctx, int ntasks, ck_task_fn fn, void *arg) {
             }
         }
         pthread_mutex_lock(&ctx->mu);
-        while (atomic_load_explicit(&ctx->remaining, memory_order_acquire) != 0)
+        while (atomic_load_explicit(&ctx->completed, memory_order_acquire) != ntasks)
             pthread_cond_wait(&ctx->done_cv, &ctx->mu);
         pthread_mutex_unlock(&ctx->mu);
     }
