@@ -1,8 +1,9 @@
 """Seed corpora for scripts/fuzz.sh, from Fixtures/ and the shared official pickles.
 
-Writes <out>/<harness>/<name> files. Besides copying fixtures it extracts the legacy torch
-streams embedded in PyTorch-era NVlabs pickles (`torch.storage._load_from_bytes` arguments)
-for the torch harness, and writes a few mutated copies of each shared official pickle (cut at
+Writes <out>/<harness>/<name> files. Besides copying fixtures (and the inputs of
+Fixtures/fuzz-regressions, so that every run replays them under the sanitizers) it extracts
+the legacy torch streams embedded in PyTorch-era NVlabs pickles
+(`torch.storage._load_from_bytes` arguments) for the torch harness, and writes a few mutated copies of each shared official pickle (cut at
 an opcode boundary, one opcode argument byte changed) so the seeds already include
 near-valid damaged files. Reads pickles with pickletools only: nothing is unpickled.
 """
@@ -73,3 +74,5 @@ for p in files("Fixtures/fileformats/npy/*.npy", "Fixtures/fileformats/npy/*.npz
     put("npy", os.path.basename(p), read(p))
 for p in files("Fixtures/onnx/*.onnx", "Fixtures/onnx-conformance/cases/*.onnx"):
     put("onnx", os.path.basename(p), read(p))
+for p in files("Fixtures/fuzz-regressions/*/*"):  # every run (the CI smoke too) replays them under the sanitizers
+    put(os.path.basename(os.path.dirname(p)), "regression-" + os.path.basename(p), read(p))

@@ -19,6 +19,8 @@ struct PickleMachine {
     var sparseMemo: [Int: PickleValue] = [:]
     /// Distinct indices set (Python's `len(memo)`, the index MEMOIZE uses).
     var memoCount = 0
+    /// Shared containers this run mutated (see `noteMutation`).
+    var cycleSuspects: [PickleValue] = []
     var proto = 0
     /// Offset of the opcode being executed, for errors.
     var opOffset = 0
@@ -105,20 +107,27 @@ struct PickleMachine {
         try push(v)
     }
 
-    func noteMutation(_ target: PickleValue) {
-        if let id = target.containerIdentifier, context.sharedContainers.contains(id) { context.mayHaveCycles = true }
+    /// Called before a container is mutated: if it was pushed a second time, the mutation may
+    /// close a cycle through it, so it is kept for `releaseCycles` (a popped cycle is held by
+    /// nothing else).
+    mutating func noteMutation(_ target: PickleValue) {
+        if let id = target.containerIdentifier, context.sharedContainers.contains(id) {
+            context.mayHaveCycles = true
+            cycleSuspects.append(target)
+        }
     }
 
-    /// When the load may have built a cycle: dismantles what this run leaves behind (stack and
-    /// memo) except what `result` reaches, so that cyclic garbage is freed. A cyclic result is
-    /// the caller's to dismantle.
+    /// When the load may have built a cycle: dismantles what this run leaves behind (stack,
+    /// memo and the containers that may close a cycle) except what `result` reaches, so that
+    /// cyclic garbage is freed. A cyclic result is the caller's to dismantle.
     mutating func releaseCycles(keeping result: PickleValue?) {
         guard context.mayHaveCycles else { return }
         let keep = result.map { PickleValue.containers(reachableFrom: [$0]) } ?? []
-        PickleValue.dismantle(stack + memo.compactMap { $0 } + Array(sparseMemo.values), sparing: keep)
+        PickleValue.dismantle(stack + memo.compactMap { $0 } + Array(sparseMemo.values) + cycleSuspects, sparing: keep)
         stack = []
         memo = []
         sparseMemo = [:]
+        cycleSuspects = []
     }
 
     // MARK: run

@@ -33,13 +33,15 @@ import Testing
         for (name, fails) in [("accepted-leak-cycle-left-in-memo.pkl", false), ("leak-cycle-then-error.pkl", true),
                               ("leak-cycle-then-leftover-stack.pkl", true),
                               // BUILD keeps a dtype's state (which holds the dtype) and then refuses it.
-                              ("leak-dtype-build-state-cycle-minimal.pkl", true)] {
+                              ("leak-dtype-build-state-cycle-minimal.pkl", true),
+                              // A list appended to itself (via DUP), then popped: held by nothing else.
+                              ("accepted-leak-popped-self-append.pkl", false)] {
             let source = try bytes(name)
             let context = PickleContext(limits: .default, sourceSize: source.count)
             var vm = try PickleMachine(source, range: 0..<source.count, context: context)
             #expect(((try? vm.run()) == nil) == fails, "\(name)")
             #expect(context.mayHaveCycles, "\(name)")
-            #expect(vm.memo.isEmpty && vm.stack.isEmpty, "\(name): leftovers released")
+            #expect(vm.memo.isEmpty && vm.stack.isEmpty && vm.cycleSuspects.isEmpty, "\(name): leftovers released")
         }
     }
 
