@@ -3,7 +3,7 @@ import StyleGAN
 
 /// The model argument every model command takes.
 struct ModelOptions: ParsableArguments {
-    @Argument(help: "Model file: an NVlabs network pickle (.pkl); .sgan and .onnx as their support lands.")
+    @Argument(help: "Model file: an NVlabs network pickle (.pkl), a .sgan file or an ONNX export (.onnx).")
     var model: String
 
     @Option(help: "Which network of the file to use: Gs or G for TensorFlow pickles, G_ema or G for PyTorch ones (default: Gs / G_ema).")
