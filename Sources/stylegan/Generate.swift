@@ -45,19 +45,30 @@ struct Generate: ParsableCommand {
                 let end = min(n, start + batch)
                 let zRows = Array(z[(start * c.zDim)..<(end * c.zDim)])
                 let labelBatch = Array(labelRows[(start * c.cDim)..<(end * c.cDim)])
-                let out: Value
-                if model.generator.canMap {
-                    let ws = try model.generator.map(z: zRows, labels: labelBatch, count: end - start, truncation: t)
-                    out = try model.generator.synthesize(ws: ws, noise: noise.mode)
-                    if wsOut != nil { wsData += ws.data }
+                let batchImages: [Image]
+                if wsOut == nil, model.generator.canMap, c.fixedBatch == nil {
+                    // Converted straight from the generator's arena: no copy of the output first.
+                    batchImages = try model.generator.withGenerated(z: zRows, labels: labelBatch, count: end - start,
+                                                                    truncation: t, noise: noise.mode) { out, dims in
+                        imageDims = Array(dims.dropFirst())
+                        if raw != nil { rawData += out }
+                        return try Images.from(out, dims: dims)
+                    }
                 } else {
-                    // A graph with no W boundary (e.g. an ONNX export): z → image in one go.
-                    guard wsOut == nil else { throw CLIError("--ws-out: the model has no W boundary (form \(model.generator.form.rawValue))") }
-                    out = try model.generator.generate(z: zRows, labels: labelBatch, count: end - start, truncation: t, noise: noise.mode)
+                    let out: Value
+                    if model.generator.canMap {
+                        let ws = try model.generator.map(z: zRows, labels: labelBatch, count: end - start, truncation: t)
+                        out = try model.generator.synthesize(ws: ws, noise: noise.mode)
+                        wsData += ws.data
+                    } else {
+                        // A graph with no W boundary (e.g. an ONNX export): z → image in one go.
+                        guard wsOut == nil else { throw CLIError("--ws-out: the model has no W boundary (form \(model.generator.form.rawValue))") }
+                        out = try model.generator.generate(z: zRows, labels: labelBatch, count: end - start, truncation: t, noise: noise.mode)
+                    }
+                    imageDims = Array(out.dims.dropFirst())
+                    if raw != nil { rawData += out.data }
+                    batchImages = try Images.from(out)
                 }
-                imageDims = Array(out.dims.dropFirst())
-                if raw != nil { rawData += out.data }
-                let batchImages = try Images.from(out)
                 for (i, image) in batchImages.enumerated() {
                     try PNG.write(image, to: "\(outdir)/\(names[start + i])")
                 }
