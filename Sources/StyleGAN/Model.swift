@@ -58,7 +58,11 @@ public enum ModelFile {
     static func importModel(bytes: SharedBytes, path: String, network: String?) throws -> ImportedModel {
         switch try kind(of: bytes, path: path) {
         case .pickle:
-            return try NVlabsPickle.importModel(try Pickle.load(bytes), network: network)
+            let tree = try Pickle.load(bytes)
+            // The imported model holds no pickle containers: empty them, or a self-referencing
+            // pickle's cycle would outlive the import (reference counting never frees one).
+            defer { tree.dismantle() }
+            return try NVlabsPickle.importModel(tree, network: network)
         case .zip:
             throw ModelFileError.notAGenerator(path: path, "a torch zip checkpoint; `stylegan inspect` lists its tensors, importing non-NVlabs layouts is not supported yet")
         case .sgan:
