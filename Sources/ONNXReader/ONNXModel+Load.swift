@@ -9,6 +9,15 @@ import ByteIO
 public import Tensors
 
 extension ONNXModel {
+    /// How external tensor data files are opened.
+    public enum ExternalDataAccess: Sendable {
+        /// Memory-mapped: nothing is read until used (for running a model).
+        case mapped
+        /// Read into private memory and refused if the file changes while it is read (for
+        /// converting: a file truncated under a mapping would kill the process with SIGBUS).
+        case readOnce
+    }
+
     /// Reads an ONNX file. Tensor data stored in external files is looked up in the file's
     /// folder (and only there) and memory-mapped.
     ///
@@ -25,13 +34,20 @@ extension ONNXModel {
         try checkSize(Int(st.st_size), file: path, limits: limits)
         let bytes: SharedBytes
         do { bytes = try FileBytes.map(path: path) } catch { throw ONNXError(.file, file: path, error.description) }
-        return try decode(bytes, source: path, externalDataDirectory: folder(of: path), limits: limits)
+        return try decode(bytes, path: path, limits: limits)
+    }
+
+    /// Decodes the bytes of the ONNX file at `path` (already read by the caller), with its
+    /// external data looked up in the file's folder.
+    public static func decode(_ bytes: SharedBytes, path: String, externalData: ExternalDataAccess = .mapped,
+                              limits: ONNXLimits = .default) throws(ONNXError) -> ONNXModel {
+        try decode(bytes, source: path, externalDataDirectory: folder(of: path), externalData: externalData, limits: limits)
     }
 
     /// Decodes an ONNX model from bytes. `source` names it in errors; external tensor data is
     /// looked up in `externalDataDirectory` (without one, a model with external data fails).
     public static func decode(_ bytes: SharedBytes, source: String = "<memory>", externalDataDirectory: String? = nil,
-                              limits: ONNXLimits = .default) throws(ONNXError) -> ONNXModel {
+                              externalData: ExternalDataAccess = .mapped, limits: ONNXLimits = .default) throws(ONNXError) -> ONNXModel {
         try checkSize(bytes.count, file: source, limits: limits)
         do {
             try _WireScanner(schema: .onnx, maxDepth: limits.maxNesting).scan(bytes)
@@ -47,7 +63,7 @@ extension ONNXModel {
             throw ONNXError(.malformed, file: source, "libprotobuf-c cannot decode the file as an ONNX ModelProto")
         case .model(let message):
             defer { _ProtobufC.release(message, budget: budget) }
-            return try _Decoder(file: source, externalDataDirectory: externalDataDirectory).model(message)
+            return try _Decoder(file: source, externalDataDirectory: externalDataDirectory, access: externalData).model(message)
         }
     }
 

@@ -9,9 +9,9 @@ final class _Decoder {
     let external: _ExternalFiles
     private var context: [String] = []
 
-    init(file: String, externalDataDirectory: String?) {
+    init(file: String, externalDataDirectory: String?, access: ONNXModel.ExternalDataAccess) {
         self.file = file
-        self.external = _ExternalFiles(directory: externalDataDirectory)
+        self.external = _ExternalFiles(directory: externalDataDirectory, access: access)
     }
 
     func error(_ kind: ONNXError.Kind, _ message: String) -> ONNXError {

@@ -8,8 +8,8 @@ import Darwin
 import ByteIO
 import Tensors
 
-/// The files a model's external tensor data lives in: confined to the model's folder, mapped
-/// once each, shared by every tensor that points into them.
+/// The files a model's external tensor data lives in: confined to the model's folder, opened
+/// once each (mapped, or read into private memory), shared by every tensor that points into them.
 ///
 /// A location must be a relative path without `..` components; after resolving symbolic links
 /// it must still lie inside the folder, and be a regular file (not a device or a pipe).
@@ -21,10 +21,14 @@ final class _ExternalFiles {
     }
 
     private let directory: String?
+    private let access: ONNXModel.ExternalDataAccess
     private var resolvedDirectory: String?
-    private var mapped: [String: SharedBytes] = [:]
+    private var opened: [String: SharedBytes] = [:]
 
-    init(directory: String?) { self.directory = directory }
+    init(directory: String?, access: ONNXModel.ExternalDataAccess) {
+        self.directory = directory
+        self.access = access
+    }
 
     func open(_ location: String) throws(Failure) -> File {
         guard let directory else {
@@ -51,13 +55,18 @@ final class _ExternalFiles {
         guard real.hasPrefix(prefix), real.count > prefix.count else {
             throw Failure(message: "external_data location \(name) resolves to \(ONNXError.quote(real)), outside the model's folder (a symbolic link?)")
         }
-        if let bytes = mapped[real] { return File(path: real, bytes: bytes) }
+        if let bytes = opened[real] { return File(path: real, bytes: bytes) }
         var st = stat()
         guard stat(real, &st) == 0 else { throw Failure(message: "external data file \(name): \(String(cString: strerror(errno)))") }
         guard (st.st_mode & S_IFMT) == S_IFREG else { throw Failure(message: "external data file \(name) is not a regular file") }
         let bytes: SharedBytes
-        do { bytes = try FileBytes.map(path: real) } catch { throw Failure(message: "external data file \(name): \(error.description)") }
-        mapped[real] = bytes
+        do {
+            bytes = switch access {
+            case .mapped: try FileBytes.map(path: real)
+            case .readOnce: try FileBytes.readUnchanging(path: real)
+            }
+        } catch { throw Failure(message: "external data file \(name): \(error.description)") }
+        opened[real] = bytes
         return File(path: real, bytes: bytes)
     }
 

@@ -33,7 +33,7 @@ public enum Conversion {
         let exists = ModelFileError.failed(path: output, "already exists (use --force to replace it)")
         if !options.force, FileManager.default.fileExists(atPath: output) { throw exists }
         let bytes = try FileBytes.readUnchanging(path: input)
-        let model = try ModelFile.naming(input) { try ModelFile.importModel(bytes: bytes, path: input, network: options.network) }
+        let model = try ModelFile.naming(input) { try ModelFile.importModel(bytes: bytes, path: input, network: options.network, externalData: .readOnce) }
         let source = SGANSource(format: model.format.rawValue, file: (input as NSString).lastPathComponent,
                                 sha256: ModelFile.sha256(bytes), network: model.network, parameterCount: model.parameterCount)
         let write = SGANWriteOptions(dtype: options.dtype, keepF32: options.keepF32, source: source,

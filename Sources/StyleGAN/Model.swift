@@ -1,5 +1,6 @@
 import ByteIO
 import ModelFormat
+import ONNXReader
 import PickleReader
 
 /// A generator loaded from a file, ready to run.
@@ -55,7 +56,10 @@ public enum ModelFile {
         }
     }
 
-    static func importModel(bytes: SharedBytes, path: String, network: String?) throws -> ImportedModel {
+    /// `externalData`: how an ONNX model's external data files are opened (`.readOnce` when the
+    /// result must come from one unchanging version of every file, as in `convert`).
+    static func importModel(bytes: SharedBytes, path: String, network: String?,
+                            externalData: ONNXModel.ExternalDataAccess = .mapped) throws -> ImportedModel {
         switch try kind(of: bytes, path: path) {
         case .pickle:
             let tree = try Pickle.load(bytes)
@@ -69,7 +73,9 @@ public enum ModelFile {
             return sganModel(try SGANFile.load(bytes, path: path))
         case .onnx:
             // Constants are folded by the runtime's interpreter, so folding and running agree.
-            return try ONNXImporter.importModel(path: path, evaluator: PrimitiveInterpreter())
+            // From the bytes already read (the ones `convert` hashes), not the path again.
+            let onnx = try ONNXModel.decode(bytes, path: path, externalData: externalData)
+            return try ONNXImporter.importModel(onnx, evaluator: PrimitiveInterpreter()).model
         }
     }
 

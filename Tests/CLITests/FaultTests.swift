@@ -150,6 +150,42 @@ import Glibc
         #expect(dir.temporaries().isEmpty)
     }
 
+    /// The same for an ONNX model's external data file, truncated and restored in a loop: the
+    /// converter reads it once into private memory (a mapping would die of SIGBUS when it shrinks).
+    @Test func externalDataTruncatedDuringConvertGivesTheModelOrAClearError() throws {
+        let dir = try Folder()
+        let name = "ada32-full-dynamo.onnx"
+        let fixture = TestPaths.fixtures.appendingPathComponent("onnx")
+        for file in [name, name + ".data"] {
+            try FileManager.default.copyItem(atPath: fixture.appendingPathComponent(file).path, toPath: dir.path(file))
+        }
+        let src = dir.path(name), data = dir.path(name + ".data")
+        let r0 = try runCLI(["convert", src, "-o", dir.path("reference.sgan")])
+        try #require(r0.status == 0, "\(r0.stderr)")
+        let reference = try dir.data("reference.sgan")
+        let writer = Process()
+        writer.executableURL = URL(fileURLWithPath: "/bin/sh")
+        writer.arguments = ["-c", #"while :; do : >"$2"; sleep 0.005; cat "$1" >"$2"; sleep 0.01; done"#,
+                            "sh", fixture.appendingPathComponent(name + ".data").path, data]
+        try writer.run()
+        defer { writer.terminate(); writer.waitUntilExit() }
+        var outcomes: [String: Int] = [:]
+        for i in 0..<8 {
+            let out = dir.path("out-\(i).sgan")
+            let r = try runCLI(["convert", src, "-o", out])
+            if r.status == 0 {
+                #expect(FileManager.default.contents(atPath: out) == reference, "run \(i): output differs from the reference")
+                outcomes["converted", default: 0] += 1
+            } else {
+                Self.expectCleanFailure(r.status, r.stderr, naming: src)
+                #expect(!FileManager.default.fileExists(atPath: out))
+                outcomes["refused", default: 0] += 1
+            }
+        }
+        print("external data truncated during convert, 8 runs: \(outcomes)")
+        #expect(dir.temporaries().isEmpty)
+    }
+
     // MARK: SIGKILL
 
     /// SIGKILL at seeded random moments of a conversion (import, write, verification, rename);
