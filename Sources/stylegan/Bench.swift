@@ -33,7 +33,8 @@ struct Bench: ParsableCommand {
                 print(String(decoding: try encoder.encode(r), as: UTF8.self))
                 return
             }
-            print(String(format: "%@: %.4f s per image (%.1f images/s), batch %d, %d threads, %@ kernels, median of %d",
+            // Small models take microseconds: four significant digits whatever the size.
+            print(String(format: "%@: %.4g s per image (%.1f images/s), batch %d, %d threads, %@ kernels, median of %d",
                          r.model, r.seconds_per_image, r.images_per_second, r.batch, r.threads, r.kernel_path, r.iterations))
             print(String(format: "%.2f GFLOP per image, %.1f GFLOP/s effective = %.0f %% of the measured %.0f GFLOP/s FMA peak",
                          r.gflop_per_image, r.effective_gflops, 100 * r.share_of_peak, r.peak_gflops))
