@@ -37,37 +37,40 @@ struct Generate: ParsableCommand {
             try prepareOutputDirectory(outdir)
             for path in [grid, raw, wsOut].compactMap({ $0 }) { try checkWritable(file: path) }
 
+            if wsOut != nil, !model.generator.canMap {
+                // A graph with no W boundary (e.g. an ONNX export) runs z → image in one go.
+                throw CLIError("--ws-out: the model has no W boundary (form \(model.generator.form.rawValue))")
+            }
+
             var images: [Image] = []
             var rawData: [Float] = []
             var wsData: [Float] = []
             var imageDims: [Int] = []
+            func convert(_ out: UnsafeBufferPointer<Float>, _ dims: [Int]) throws -> [Image] {
+                imageDims = Array(dims.dropFirst())
+                if raw != nil { rawData += out }
+                return try Images.from(out, dims: dims)
+            }
             for start in stride(from: 0, to: n, by: batch) {
                 let end = min(n, start + batch)
                 let zRows = Array(z[(start * c.zDim)..<(end * c.zDim)])
                 let labelBatch = Array(labelRows[(start * c.cDim)..<(end * c.cDim)])
+                let g = model.generator
                 let batchImages: [Image]
-                if wsOut == nil, model.generator.canMap, c.fixedBatch == nil {
+                if wsOut != nil {
+                    // W is wanted as well: map, then synthesize.
+                    let ws = try g.map(z: zRows, labels: labelBatch, count: end - start, truncation: t)
+                    let out = try g.synthesize(ws: ws, noise: noise.mode)
+                    wsData += ws.data
+                    batchImages = try out.data.withUnsafeBufferPointer { try convert($0, out.dims) }
+                } else if c.fixedBatch.map({ $0 == end - start }) ?? true {
                     // Converted straight from the generator's arena: no copy of the output first.
-                    batchImages = try model.generator.withGenerated(z: zRows, labels: labelBatch, count: end - start,
-                                                                    truncation: t, noise: noise.mode) { out, dims in
-                        imageDims = Array(dims.dropFirst())
-                        if raw != nil { rawData += out }
-                        return try Images.from(out, dims: dims)
-                    }
+                    batchImages = try g.withGenerated(z: zRows, labels: labelBatch, count: end - start, truncation: t,
+                                                      noise: noise.mode, convert)
                 } else {
-                    let out: Value
-                    if model.generator.canMap {
-                        let ws = try model.generator.map(z: zRows, labels: labelBatch, count: end - start, truncation: t)
-                        out = try model.generator.synthesize(ws: ws, noise: noise.mode)
-                        wsData += ws.data
-                    } else {
-                        // A graph with no W boundary (e.g. an ONNX export): z → image in one go.
-                        guard wsOut == nil else { throw CLIError("--ws-out: the model has no W boundary (form \(model.generator.form.rawValue))") }
-                        out = try model.generator.generate(z: zRows, labels: labelBatch, count: end - start, truncation: t, noise: noise.mode)
-                    }
-                    imageDims = Array(out.dims.dropFirst())
-                    if raw != nil { rawData += out.data }
-                    batchImages = try Images.from(out)
+                    // A graph exported for a fixed batch size: `generate` runs it in chunks of that size.
+                    let out = try g.generate(z: zRows, labels: labelBatch, count: end - start, truncation: t, noise: noise.mode)
+                    batchImages = try out.data.withUnsafeBufferPointer { try convert($0, out.dims) }
                 }
                 for (i, image) in batchImages.enumerated() {
                     try PNG.write(image, to: "\(outdir)/\(names[start + i])")
