@@ -561,9 +561,9 @@ extension ONNXGraphBuilder {
                       (tp.ints("dilations") ?? [1, 1]) == [1, 1], tp.ints("output_shape") == nil else { continue }
                 let kw = (tp.ints("kernel_shape") ?? []).first ?? 0
                 let fw = k
-                let p = cp[1] - (fw + 1) / 2 + (kw - 1)
-                guard kw > 0, p >= 0, p <= 64,
-                      [cp[1], cp[3], cp[0], cp[2]] == [p + (fw + 1) / 2 - (kw - 1), p + (fw - 2) / 2 - (kw - 2), p + (fw + 1) / 2 - (kw - 1), p + (fw - 2) / 2 - (kw - 2)],
+                let p = cp[1] - upsamplingFIRPadding(padding: 0, taps: fw, kernel: kw).before
+                let fp = upsamplingFIRPadding(padding: p, taps: fw, kernel: kw)
+                guard kw > 0, p >= 0, p <= 64, [cp[1], cp[3], cp[0], cp[2]] == [fp.before, fp.after, fp.before, fp.after],
                       let fir = sharedTensor("\(fName).fir", Array(taps.reversed()), [k, k]) else { continue }
                 up = 2
                 padding = p
@@ -678,9 +678,10 @@ extension ONNXGraphBuilder {
               (tp.ints("pads") ?? [0, 0, 0, 0]).allSatisfy({ $0 == 0 }), (tp.ints("output_padding") ?? [0, 0]).allSatisfy({ $0 == 0 }),
               tp.ints("output_shape") == nil, let f = tensors[u.filter], f.shape.dims.count == 2 else { return nil }
         let k = w.dims[2], fw = f.shape.dims[0]
-        // conv2d_resample: p0 = p + (fw + 1)/2 − (k − 1), p1 = p + (fw − 2)/2 − (k − 2) on both axes.
-        let p = u.padding[0] - (fw + 1) / 2 + (k - 1)
-        guard p >= 0, p <= 64, u.padding == [p + (fw + 1) / 2 - (k - 1), p + (fw - 2) / 2 - (k - 2), p + (fw + 1) / 2 - (k - 1), p + (fw - 2) / 2 - (k - 2)] else { return nil }
+        // The convolution's own padding p, from the FIR's padding before, checked on every side.
+        let p = u.padding[0] - upsamplingFIRPadding(padding: 0, taps: fw, kernel: k).before
+        let fp = upsamplingFIRPadding(padding: p, taps: fw, kernel: k)
+        guard p >= 0, p <= 64, u.padding == [fp.before, fp.after, fp.before, fp.after] else { return nil }
         // ConvTranspose weight [I, O, k, k] is the conv weight transposed (conv2d_resample's w.transpose(0, 1)).
         let (i, o) = (w.dims[0], w.dims[1])
         var weight = [Float](repeating: 0, count: w.floats.count)

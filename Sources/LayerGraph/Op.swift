@@ -87,6 +87,13 @@ public struct ModulatedConv: Sendable, Hashable, Codable {
     }
 }
 
+/// The padding (before, after) of the FIR filter that follows the stride-2 transposed
+/// convolution of an up-sampling convolution with a k×k kernel (k > 1) and zero padding `p`,
+/// on each axis, for a filter of `taps` taps: stylegan2-ada-pytorch's `conv2d_resample`.
+public func upsamplingFIRPadding(padding p: Int, taps: Int, kernel k: Int) -> (before: Int, after: Int) {
+    (p + (taps + 1) / 2 - (k - 1), p + (taps - 2) / 2 - (k - 2))
+}
+
 public struct Conv: Sendable, Hashable, Codable {
     public var weight: String
     public var weightGain: Float

@@ -121,7 +121,7 @@ extension Executor {
             ]
         }
         let t = weights.convTranspose2dOutputShape(s)
-        let p0 = p + (fw + 1) / 2 - (k - 1), p1 = p + (fw - 2) / 2 - (k - 2)
+        let (p0, p1) = upsamplingFIRPadding(padding: p, taps: fw, kernel: k)
         let f = fir(filter!, up: 1, down: 1, padding: (p0, p1, p0, p1), gain: 4)
         let out = KernelContext.upfirdn2dOutputShape(t, taps: fw, up: 1, down: 1, padding: f.padding)
         let pad = f.padding
