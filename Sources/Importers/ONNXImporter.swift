@@ -19,10 +19,6 @@ public enum ONNXImporter {
     /// Opsets of the default domain the importer implements.
     public static let opsets = 11...21
 
-    public static func importModel(path: String, evaluator: any PrimitiveEvaluator, recognise: Bool = true) throws -> ImportedModel {
-        try importModel(try ONNXModel.load(path: path), evaluator: evaluator, recognise: recognise).model
-    }
-
     public static func importModel(_ model: ONNXModel, evaluator: any PrimitiveEvaluator,
                                    recognise: Bool = true) throws(ImportError) -> (model: ImportedModel, statistics: ONNXImportStatistics) {
         guard let opset = model.opsetVersion(domain: "") else { throw .unsupported("ONNX model without an opset of the default domain") }
