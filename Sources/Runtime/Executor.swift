@@ -62,7 +62,7 @@ final class Executor: Sendable {
     private let interpreted: (mapping: Bool, synthesis: Bool)
 
     init(graph: LayerGraph, threads: Int = KernelContext.defaultThreads) throws {
-        try graph.validate()
+        let shapes = try graph.validate()
         self.graph = graph
         // Weights live only in their packed form; everything else as plain float32.
         let weights = PackedWeights.weightNames(graph)
@@ -70,7 +70,7 @@ final class Executor: Sendable {
         for (name, t) in graph.tensors.entries where !weights.contains(name) { p[name] = t.floats() }
         params = p
         kernels = KernelContext(threads: threads)
-        packed = PackedWeights(graph: graph) { graph.tensors[$0]!.floats() }
+        packed = PackedWeights(graph: graph, shapes: shapes) { graph.tensors[$0]!.floats() }
         func needsInterpreter(_ g: Graph) -> Bool { g.nodes.contains { if case .primitive = $0.op { true } else { false } } }
         interpreted = (needsInterpreter(graph.mapping), needsInterpreter(graph.synthesis))
         graph.tensors.releaseResidentPages()

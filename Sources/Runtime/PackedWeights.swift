@@ -24,10 +24,10 @@ struct PackedWeights: @unchecked Sendable {
     private(set) var dense: [String: PackedDenseWeights] = [:]
     private(set) var conv: [String: PackedConvWeights] = [:]
 
-    init(graph: LayerGraph, param: (String) -> [Float]) {
+    /// `shapes`: the per-sample value shapes `graph.validate()` returned (output maps [C, H, W]
+    /// decide the Winograd tile).
+    init(graph: LayerGraph, shapes: [String: [Int]], param: (String) -> [Float]) {
         let policy = WinogradPolicy.current
-        // Per-sample output shapes [C, H, W] (the executor has validated the graph already).
-        let shapes = (try? graph.validate()) ?? [:]
         for node in graph.mapping.nodes + graph.synthesis.nodes {
             let output = shapes["synthesis/\(node.name)"]
             switch node.op {
