@@ -27,9 +27,6 @@ struct Convert: ParsableCommand {
     @Flag(help: "Replace an existing output file.") var force = false
 
     func run() throws {
-        // Past a file size limit (ulimit -f) a write then fails with EFBIG and is reported like
-        // a full disk, instead of SIGXFSZ killing the process.
-        signal(SIGXFSZ, SIG_IGN)
         try reporting {
             try checkWritable(file: output)
             let options = Conversion.Options(dtype: dtype.dtype, network: network,

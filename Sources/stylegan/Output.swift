@@ -14,6 +14,9 @@ func printError(_ message: String, newline: Bool = true) {
 
 /// Runs a command body: any error becomes one readable line and exit code 1.
 func reporting(_ body: () throws -> Void) throws {
+    // Past a file size limit (ulimit -f) a write then fails with EFBIG and is reported like a
+    // full disk, instead of SIGXFSZ killing the process (and leaving a temporary file).
+    signal(SIGXFSZ, SIG_IGN)
     do {
         try body()
     } catch let e as ExitCode {
