@@ -69,8 +69,9 @@ typedef struct wino_job {
     struct ck_context *ctx;
     const ck_conv_args *a;
     int m, t;
-    ptrdiff_t oh, ow, tiles_x, tiles_y, tiles, chunk, nchunks, ob, ldr;
-    int pieces; // output-channel pieces per chunk
+    ptrdiff_t oh, ow, tiles_x, tiles, chunk, nchunks, ob, ldr;
+    int pieces;      // output-channel pieces (shared V only)
+    float *shared_v; // shared V: one chunk of every tile, transformed by all threads first
     size_t v_floats, m_floats, work_floats;
 } wino_job;
 
@@ -117,53 +118,72 @@ static void wino_input_tiles(const wino_job *j, const float *plane, ptrdiff_t ty
     ops->wino_input(m, rp, sc, q1 - q0, vb, vstride, strip, jb + q0, work);
 }
 
-static void wino_task(void *arg, int task, int worker) {
-    wino_job *j = arg;
+// The tiles of all samples form one sequence (sample-major, then row-major over the map), so
+// a chunk may span samples and its GEMMs share each U_ξ block across the batch. A segment is a
+// run of tiles of one tile row: sample s, tile row ty, tile columns [tx0, tx0 + n).
+typedef struct wino_segment {
+    ptrdiff_t s, ty, tx0, n;
+} wino_segment;
+
+static wino_segment wino_segment_at(const wino_job *j, ptrdiff_t g, ptrdiff_t end) {
+    wino_segment sg;
+    const ptrdiff_t local = g % j->tiles;
+    sg.s = g / j->tiles;
+    sg.ty = local / j->tiles_x;
+    sg.tx0 = local % j->tiles_x;
+    sg.n = ck_min(j->tiles_x - sg.tx0, end - g);
+    return sg;
+}
+
+// Input transform of tiles [t0, t1) and input channels [i0, i1), straight into packed-B order
+// (v: the chunk's V, npad columns).
+static void wino_transform_input(const wino_job *j, ptrdiff_t t0, ptrdiff_t t1, ptrdiff_t i0, ptrdiff_t i1, float *v,
+                                 ptrdiff_t npad, int worker) {
     const ck_conv_args *a = j->a;
-    const ck_ops *ops = ck_context_ops(j->ctx);
     const int m = j->m, t = j->t, tt = t * t, pad = a->padding;
-    const int s = task / (int)(j->nchunks * j->pieces), r = task % (int)(j->nchunks * j->pieces);
-    const ptrdiff_t chunk = r / j->pieces, C = a->c, H = a->h, W = a->w, O = a->out_ch;
-    ptrdiff_t o0, o1;
-    ck_piece(O, CK_MR, j->pieces, r % j->pieces, &o0, &o1);
-    const ptrdiff_t t0 = chunk * j->chunk, t1 = ck_min(t0 + j->chunk, j->tiles), nt = t1 - t0;
-    if (o1 <= o0 || nt <= 0) return;
-    const ptrdiff_t npad = ck_round_up(nt, CK_NR), vstride = C * npad, ldr = j->ldr, kcb = ck_kc_block(C);
-    const float *x = a->x + s * C * H * W;
-    float *y = a->y + s * O * j->oh * j->ow;
-    float *v = ck_scratch_get(j->ctx, worker, CK_SLOT_WORK, j->v_floats);
-    float *mbuf = ck_scratch_get(j->ctx, worker, CK_SLOT_WORK2, j->m_floats);
+    const ptrdiff_t C = a->c, H = a->h, W = a->w, nt = t1 - t0, vstride = C * npad, ldr = j->ldr, kcb = ck_kc_block(C);
     float *rows = ck_scratch_get(j->ctx, worker, CK_SLOT_WORK3, j->work_floats);
     float *zero = rows + t * ldr, *work = zero + ldr;
     memset(zero, 0, (size_t)ldr * sizeof(float));
-
-    // Input transform, one segment of a tile row at a time, straight into packed-B order.
-    for (ptrdiff_t seg = t0; seg < t1;) {
-        const ptrdiff_t ty = seg / j->tiles_x, tx0 = seg % j->tiles_x, n = ck_min(j->tiles_x - tx0, t1 - seg);
-        const ptrdiff_t x0 = tx0 * m - pad, jb = seg - t0;
+    for (ptrdiff_t g = t0; g < t1;) {
+        const wino_segment sg = wino_segment_at(j, g, t1);
+        const ptrdiff_t x0 = sg.tx0 * m - pad, jb = g - t0;
         // Interior tiles [qa, qb): all t columns inside the image.
-        const ptrdiff_t qa = ck_min(n, x0 < 0 ? (-x0 + m - 1) / m : 0);
-        const ptrdiff_t qb = ck_max(qa, W - t - x0 >= 0 ? ck_min(n, (W - t - x0) / m + 1) : 0);
-        for (ptrdiff_t i = 0; i < C; i++) {
-            const float sc = a->in_scale ? a->in_scale[s * C + i] * a->in_scale_gain : 1.0f;
+        const ptrdiff_t qa = ck_min(sg.n, x0 < 0 ? (-x0 + m - 1) / m : 0);
+        const ptrdiff_t qb = ck_max(qa, W - t - x0 >= 0 ? ck_min(sg.n, (W - t - x0) / m + 1) : 0);
+        const float *x = a->x + sg.s * C * H * W;
+        for (ptrdiff_t i = i0; i < i1; i++) {
+            const float sc = a->in_scale ? a->in_scale[sg.s * C + i] * a->in_scale_gain : 1.0f;
             const ptrdiff_t pc = i / kcb * kcb, kc = ck_min(kcb, C - pc);
             float *vb = v + npad * pc + (i - pc) * CK_NR;
             const float *plane = x + i * H * W;
-            wino_input_tiles(j, plane, ty, tx0, 0, qa, 1, sc, vb, vstride, CK_NR * kc, jb, rows, zero, work);
-            wino_input_tiles(j, plane, ty, tx0, qa, qb, 0, sc, vb, vstride, CK_NR * kc, jb, rows, zero, work);
-            wino_input_tiles(j, plane, ty, tx0, qb, n, 1, sc, vb, vstride, CK_NR * kc, jb, rows, zero, work);
+            wino_input_tiles(j, plane, sg.ty, sg.tx0, 0, qa, 1, sc, vb, vstride, CK_NR * kc, jb, rows, zero, work);
+            wino_input_tiles(j, plane, sg.ty, sg.tx0, qa, qb, 0, sc, vb, vstride, CK_NR * kc, jb, rows, zero, work);
+            wino_input_tiles(j, plane, sg.ty, sg.tx0, qb, sg.n, 1, sc, vb, vstride, CK_NR * kc, jb, rows, zero, work);
         }
-        seg += n;
+        g += sg.n;
     }
     // Padding columns of the last strip: zero, so the GEMM's discarded lanes stay finite.
     if (npad > nt)
         for (int xi = 0; xi < tt; xi++)
-            for (ptrdiff_t i = 0; i < C; i++)
+            for (ptrdiff_t i = i0; i < i1; i++)
                 memset(v + xi * vstride + packed_b_offset(i, nt, C, npad), 0, (size_t)(npad - nt) * sizeof(float));
+}
 
+// The t² GEMMs of tiles [t0, t1) for output channels [o0, o1), block by block, each followed by
+// the output transform (times the output-channel scale) into y.
+static void wino_gemm_output(const wino_job *j, ptrdiff_t t0, ptrdiff_t t1, ptrdiff_t o0, ptrdiff_t o1, const float *v,
+                             ptrdiff_t npad, int worker) {
+    const ck_conv_args *a = j->a;
+    const ck_ops *ops = ck_context_ops(j->ctx);
+    const int m = j->m, t = j->t, tt = t * t;
+    const ptrdiff_t C = a->c, O = a->out_ch, nt = t1 - t0, vstride = C * npad, ldr = j->ldr;
     const ptrdiff_t ustride = (ptrdiff_t)ck_packed_a_count(O, C);
+    float *mbuf = ck_scratch_get(j->ctx, worker, CK_SLOT_WORK2, j->m_floats);
+    float *rows = ck_scratch_get(j->ctx, worker, CK_SLOT_WORK3, j->work_floats);
+    float *work = rows + (t + 1) * ldr;
     for (ptrdiff_t ob0 = o0; ob0 < o1; ob0 += j->ob) {
-        const ptrdiff_t ob1 = ck_min(ob0 + j->ob, o1), rowsb = ob1 - ob0, mstride = rowsb * npad;
+        const ptrdiff_t ob1 = ck_min(ob0 + j->ob, o1), mstride = (ob1 - ob0) * npad;
         for (int xi = 0; xi < tt; xi++) {
             ck_gemm_problem p;
             memset(&p, 0, sizeof p);
@@ -177,26 +197,50 @@ static void wino_task(void *arg, int task, int worker) {
             p.row_scale_div = 1;
             ck_gemm_rect(j->ctx, worker, &p, ob0, ob1, 0, nt, mbuf + xi * mstride, npad);
         }
-        for (ptrdiff_t o = ob0; o < ob1; o++) {
-            const float sc = a->out_scale ? a->out_scale[s * O + o] : 1.0f;
-            float *yo = y + o * j->oh * j->ow;
-            for (ptrdiff_t seg = t0; seg < t1;) {
-                const ptrdiff_t ty = seg / j->tiles_x, tx0 = seg % j->tiles_x;
-                const ptrdiff_t n = ck_min(j->tiles_x - tx0, t1 - seg), jb = seg - t0;
-                const ptrdiff_t oy0 = ty * m, ox0 = tx0 * m;
-                const ptrdiff_t cols = ck_min(n * m, j->ow - ox0), nrows = ck_min(m, j->oh - oy0);
-                if (cols == n * m && nrows == m) {
-                    ops->wino_output(m, mbuf + (o - ob0) * npad + jb, mstride, n, sc, yo + oy0 * j->ow + ox0, j->ow, work);
+        for (ptrdiff_t g = t0; g < t1;) {
+            const wino_segment sg = wino_segment_at(j, g, t1);
+            const ptrdiff_t jb = g - t0, oy0 = sg.ty * m, ox0 = sg.tx0 * m;
+            const ptrdiff_t cols = ck_min(sg.n * m, j->ow - ox0), nrows = ck_min(m, j->oh - oy0);
+            for (ptrdiff_t o = ob0; o < ob1; o++) {
+                const float sc = a->out_scale ? a->out_scale[sg.s * O + o] : 1.0f;
+                float *yo = a->y + (sg.s * O + o) * j->oh * j->ow;
+                if (cols == sg.n * m && nrows == m) {
+                    ops->wino_output(m, mbuf + (o - ob0) * npad + jb, mstride, sg.n, sc, yo + oy0 * j->ow + ox0, j->ow, work);
                 } else {
                     // Tiles hanging over the bottom or right edge: through a buffer, then clipped.
-                    ops->wino_output(m, mbuf + (o - ob0) * npad + jb, mstride, n, sc, rows, ldr, work);
+                    ops->wino_output(m, mbuf + (o - ob0) * npad + jb, mstride, sg.n, sc, rows, ldr, work);
                     for (ptrdiff_t ry = 0; ry < nrows; ry++)
                         memcpy(yo + (oy0 + ry) * j->ow + ox0, rows + ry * ldr, (size_t)cols * sizeof(float));
                 }
-                seg += n;
             }
+            g += sg.n;
         }
     }
+}
+
+// One chunk, start to end, on one thread.
+static void wino_chunk_task(void *arg, int task, int worker) {
+    wino_job *j = arg;
+    const ptrdiff_t t0 = task * j->chunk, t1 = ck_min(t0 + j->chunk, j->tiles * j->a->n), npad = ck_round_up(t1 - t0, CK_NR);
+    float *v = ck_scratch_get(j->ctx, worker, CK_SLOT_WORK, j->v_floats);
+    wino_transform_input(j, t0, t1, 0, j->a->c, v, npad, worker);
+    wino_gemm_output(j, t0, t1, 0, j->a->out_ch, v, npad, worker);
+}
+
+// Shared V, first pass: input channels split between the threads.
+static void wino_shared_input_task(void *arg, int task, int worker) {
+    wino_job *j = arg;
+    ptrdiff_t i0, i1;
+    ck_piece(j->a->c, 1, j->pieces, task, &i0, &i1);
+    if (i1 > i0) wino_transform_input(j, 0, j->chunk, i0, i1, j->shared_v, ck_round_up(j->chunk, CK_NR), worker);
+}
+
+// Shared V, second pass: output channels split between the threads.
+static void wino_shared_output_task(void *arg, int task, int worker) {
+    wino_job *j = arg;
+    ptrdiff_t o0, o1;
+    ck_piece(j->a->out_ch, CK_MR, j->pieces, task, &o0, &o1);
+    if (o1 > o0) wino_gemm_output(j, 0, j->chunk, o0, o1, j->shared_v, ck_round_up(j->chunk, CK_NR), worker);
 }
 
 void ck_conv2d_winograd(ck_context *ctx, const ck_conv_args *a, ptrdiff_t oh, ptrdiff_t ow) {
@@ -209,22 +253,25 @@ void ck_conv2d_winograd(ck_context *ctx, const ck_conv_args *a, ptrdiff_t oh, pt
     j.oh = oh;
     j.ow = ow;
     j.tiles_x = (ow + j.m - 1) / j.m;
-    j.tiles_y = (oh + j.m - 1) / j.m;
-    j.tiles = j.tiles_x * j.tiles_y;
-    const ptrdiff_t tt = (ptrdiff_t)j.t * j.t, C = a->c, O = a->out_ch;
+    j.tiles = j.tiles_x * ((oh + j.m - 1) / j.m);
+    const ptrdiff_t tt = (ptrdiff_t)j.t * j.t, C = a->c, O = a->out_ch, all = j.tiles * a->n;
     // Tiles per chunk: V near CK_WINO_V_FLOATS, whole strips, at least two strips.
     ptrdiff_t chunk = CK_WINO_V_FLOATS / (tt * C) / CK_NR * CK_NR;
-    chunk = ck_min(ck_max(chunk, 2 * CK_NR), ck_round_up(j.tiles, CK_NR));
+    chunk = ck_min(ck_max(chunk, 2 * CK_NR), ck_round_up(all, CK_NR));
+    j.nchunks = (all + chunk - 1) / chunk;
+    const int threads = ck_context_threads(ctx);
+    // Too few chunks to keep every thread busy (small maps): one chunk of all tiles, its V
+    // transformed by all threads (input channels split), then the GEMMs and output transforms
+    // with output channels split. Each thread then streams only its share of the weights.
+    const int shared = threads > 1 && j.nchunks < 2 * threads;
+    if (shared) {
+        chunk = all;
+        j.nchunks = 1;
+        j.pieces = (int)ck_min((O + CK_MR - 1) / CK_MR, threads);
+    }
     j.chunk = chunk;
-    j.nchunks = (j.tiles + chunk - 1) / chunk;
     const ptrdiff_t npad = ck_round_up(chunk, CK_NR);
     j.ob = ck_max(CK_MR, CK_WINO_M_FLOATS / (tt * npad) / CK_MR * CK_MR);
-    const int threads = ck_context_threads(ctx);
-    // Channel pieces when there are too few chunks to keep every thread busy (each piece redoes
-    // its chunk's input transform, which is cheap beside the GEMMs).
-    const ptrdiff_t mu = (O + CK_MR - 1) / CK_MR;
-    j.pieces = 1;
-    if (threads > 1 && a->n * j.nchunks < 2 * threads) j.pieces = (int)ck_min(mu, 2 * threads);
     // Row buffers: t input rows (or m output rows) of a segment, a zero row, then the
     // transforms' own work.
     const ptrdiff_t seg_max = ck_min(chunk, j.tiles_x), ldp = ck_round_up(seg_max, 16);
@@ -236,5 +283,13 @@ void ck_conv2d_winograd(ck_context *ctx, const ck_conv_args *a, ptrdiff_t oh, pt
     ck_scratch_reserve(ctx, CK_SLOT_WORK, j.v_floats);
     ck_scratch_reserve(ctx, CK_SLOT_WORK2, j.m_floats);
     ck_scratch_reserve(ctx, CK_SLOT_WORK3, j.work_floats);
-    ck_parallel(ctx, (int)(a->n * j.nchunks * j.pieces), wino_task, &j);
+    if (!shared) {
+        ck_parallel(ctx, (int)j.nchunks, wino_chunk_task, &j);
+        return;
+    }
+    // The caller runs as worker 0: its V slot holds the shared V, which no task of either pass
+    // uses as its own scratch.
+    j.shared_v = ck_scratch_get(ctx, 0, CK_SLOT_WORK, j.v_floats);
+    ck_parallel(ctx, j.pieces, wino_shared_input_task, &j);
+    ck_parallel(ctx, j.pieces, wino_shared_output_task, &j);
 }

@@ -22,8 +22,10 @@ import TestSupport
         ConvCase(shape: ImageShape(n: 3, c: 8, h: 16, w: 16), outChannels: 20, kernel: 3, padding: 1),
         ConvCase(shape: ImageShape(n: 1, c: 6, h: 35, w: 70), outChannels: 9, kernel: 3, padding: 2),
         ConvCase(shape: ImageShape(n: 1, c: 4, h: 1, w: 1), outChannels: 5, kernel: 3, padding: 1),
-        // Several chunks of tiles (2 for F(4,3), 2 for F(2,3)), taken by different threads.
+        // Few chunks of tiles (2 for F(4,3), 2 for F(2,3)): with 2 threads, one V shared by both.
         ConvCase(shape: ImageShape(n: 1, c: 96, h: 24, w: 40), outChannels: 13, kernel: 3, padding: 1),
+        // Enough chunks (4 for F(4,3)) for a thread each, some spanning two samples.
+        ConvCase(shape: ImageShape(n: 3, c: 96, h: 24, w: 40), outChannels: 13, kernel: 3, padding: 1),
     ]
 
     static func tolerance(_ tile: WinogradTile) -> Float { tile == .f2x3 ? 1e-5 : 5e-5 }
