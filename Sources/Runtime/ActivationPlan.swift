@@ -24,6 +24,8 @@ package struct Step {
         case instanceNorm(eps: Float)
         case adaIN
         case add(scale: Float)
+        /// A convolution and its readers up to the image, in bands of rows (see `BandedConvStep`).
+        case banded(BandedConvStep)
     }
 
     let kernel: Kernel
@@ -57,6 +59,25 @@ struct ConvStep {
     let styleGain: Float?
     /// Demodulation coefficients [n, O] go to scratch 0.
     let demodulate: Bool
+}
+
+/// A same-size convolution whose output only feeds noise, bias + activation, a 1×1 convolution
+/// (to-RGB), its bias + activation and, when `skip` is given, the add of the up-sampled skip
+/// image: all run band by band of `rows` output rows, so that the first convolution's output
+/// (at 1024², 32 channels: 134 MB) is only ever stored one band at a time. Each step rounds as
+/// its unbanded form does. Scratch: the two convolutions' demodulation coefficients, the random
+/// noise [N, H, W], then the bands of the input (with its halo and zero padding), of the
+/// convolution's output, and of the to-RGB output.
+struct BandedConvStep {
+    let conv: ConvStep
+    let noise: NoiseStep?
+    let act: BiasActStep
+    let rgb: ConvStep
+    let rgbAct: BiasActStep
+    let rows: Int
+    /// Positions in the step's inputs (0: the convolution's input) of each convolution's styles
+    /// (when modulated) and of the skip image (when added).
+    let convStyles: Int?, rgbStyles: Int?, skip: Int?
 }
 
 struct NoiseStep {

@@ -80,6 +80,8 @@ extension Executor {
                 for j in out.indices { out[j] += other[j] }
             }
             if scale != 1 { for j in out.indices { out[j] *= scale } }
+        case .banded(let b):
+            runBanded(b, step, input: input, out: out, scratch: scratch, noise: noise, rng: &rng)
         }
     }
 
@@ -103,12 +105,7 @@ extension Executor {
                           scratch: (Int) -> UnsafeMutableBufferPointer<Float>) {
         let x = input(0), s = imageShape(step.inputDims[0])
         let styles = c.styleGain == nil ? nil : input(1)
-        var demodulation: UnsafeBufferPointer<Float>? = nil
-        if c.demodulate, let styles, let gain = c.styleGain {
-            let d = scratch(0)
-            c.weights.demodulation(styles: styles, batch: s.n, styleGain: gain, into: d)
-            demodulation = UnsafeBufferPointer(d)
-        }
+        let demodulation = demodulation(c, styles: styles, batch: s.n, into: scratch(0))
         let gain = c.styleGain ?? 1
         if c.transposed, let f = c.fir {
             kernels.convTranspose2dStride2(x, shape: s, weights: c.weights, inputScale: styles, inputScaleGain: gain,
@@ -120,6 +117,21 @@ extension Executor {
             kernels.conv2d(x, shape: s, weights: c.weights, padding: c.padding, inputScale: styles, inputScaleGain: gain,
                            outputScale: demodulation, into: out)
         }
+    }
+
+    /// The demodulation coefficients [n, O] of `c` for `styles`, written to `d` (nil when `c` does
+    /// not demodulate).
+    func demodulation(_ c: ConvStep, styles: UnsafeBufferPointer<Float>?, batch: Int,
+                      into d: UnsafeMutableBufferPointer<Float>) -> UnsafeBufferPointer<Float>? {
+        guard c.demodulate, let styles, let gain = c.styleGain else { return nil }
+        c.weights.demodulation(styles: styles, batch: batch, styleGain: gain, into: d)
+        return UnsafeBufferPointer(d)
+    }
+
+    /// Fresh Gaussian noise into the first `count` floats of `buffer`, in NumPy's order.
+    func drawNoise(count: Int, into buffer: UnsafeMutableBufferPointer<Float>, rng: inout NumpyRandom?) -> UnsafeBufferPointer<Float> {
+        for j in 0..<count { buffer[j] = Float(rng!.nextGaussian()) }
+        return UnsafeBufferPointer(rebasing: buffer[0..<count])
     }
 
     /// x + noise · strength (scalar, or per channel for StyleGAN1), in place, then, when `then`
@@ -140,9 +152,8 @@ extension Executor {
             // The stored [H, W] buffer serves every sample.
             z.constNoise.withUnsafeBufferPointer(inject)
         case .random:
-            // Fresh [N, H, W], drawn in NumPy's order.
-            for j in 0..<(s.n * s.plane) { scratch[j] = Float(rng!.nextGaussian()) }
-            inject(UnsafeBufferPointer(rebasing: scratch[0..<(s.n * s.plane)]))
+            // Fresh [N, H, W].
+            inject(drawNoise(count: s.n * s.plane, into: scratch, rng: &rng))
         }
     }
 

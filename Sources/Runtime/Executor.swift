@@ -60,6 +60,8 @@ final class Executor: Sendable {
     let packed: PackedWeights
     private let mappingPlans = PlanCache(), synthesisPlans = PlanCache()
     private let interpreted: (mapping: Bool, synthesis: Bool)
+    /// Whether plans run convolutions in bands (`ConvBanding.current` at creation).
+    let banding = ConvBanding.current
 
     init(graph: LayerGraph, threads: Int = KernelContext.defaultThreads) throws {
         let shapes = try graph.validate()
@@ -109,7 +111,8 @@ final class Executor: Sendable {
     }
 
     /// The plan of `subgraph` for inputs of shapes `dims(name)`; `fuse` joins pairs of nodes that
-    /// one pass does bit-identically (see `fused`).
+    /// one pass does bit-identically (see `fused`) and runs convolutions with their readers up to
+    /// the image in bands of rows (see `banded`).
     func plan(_ subgraph: Graph, dims: (String) throws -> [Int], fuse: Bool) throws -> ActivationPlan {
         let nodes = subgraph.nodes
         let index = Dictionary(nodes.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
@@ -144,7 +147,8 @@ final class Executor: Sendable {
             steps.append(step)
             i += 1
         }
-        return ActivationPlan(steps: steps, output: index[subgraph.output]!, valueCount: values)
+        let output = index[subgraph.output]!
+        return ActivationPlan(steps: fuse ? banded(steps, output: output) : steps, output: output, valueCount: values)
     }
 
     /// Runs `plan` on `arena`: `fill` writes the inputs, each step runs on its slots, `result`
