@@ -50,23 +50,18 @@ struct PackedWeights: @unchecked Sendable {
     }
 
     /// The Winograd policy: F(4,3) for 3×3 stride-1 convolutions with output maps of at least
-    /// 128², F(2,3) for 32² up to that, direct below; a weight with a Winograd form drops its
-    /// direct form (its maps are large enough for Winograd to be faster, so it would go unused).
+    /// 16², F(2,3) on 8² maps, direct below; a weight with a Winograd form drops its direct form
+    /// (its maps are large enough for Winograd to be faster, so it would go unused).
     ///
-    /// Memory is what decides. Per (output, input) channel pair the direct form holds 9 floats,
-    /// F(2,3) 16 and F(4,3) 36; per output pixel they do 9, 4 and 2.25 multiply-adds. So F(2,3)
-    /// costs 7 extra floats for 5·H·W multiply-adds saved per image, and F(4,3) 20 floats more
-    /// than F(2,3) for another 1.75·H·W: the work saved per extra byte depends on the map size
-    /// alone, not on the channel counts. F(2,3) is taken where it saves ≥ 700 multiply-adds per
-    /// extra float (from 980 pixels: 32² and up in StyleGAN's maps) and F(4,3) where the step
-    /// from F(2,3) saves ≥ 1024 per extra float (from 11703 pixels: 128² and up). Measured
-    /// (Benchmarks/Kernels.md, 1 thread): F(4,3) is 2.0–3.2× faster than direct and F(2,3)
-    /// 1.3–1.9×; config-f's 512-channel 64² layer runs in 91 ms with F(2,3) and 54 ms with F(4,3)
-    /// (direct 166 ms), but F(4,3) would cost it 28 MB more than F(2,3). F(2,3) on the
-    /// 512-channel 32² layer costs 7.3 MB and made paper256 7–12 % faster (config-f 2 %), where
-    /// that layer is a fifth of the time. Net extra weight bytes: config-f 1024² +24 MB,
-    /// paper256 +11 MB (the runtime's peak memory goal is model bytes + 2.5 × the largest
-    /// activation, see Benchmarks/README.md).
+    /// Per (output, input) channel pair the direct form holds 9 floats, F(2,3) 16 and F(4,3) 36;
+    /// per output pixel they do 9, 4 and 2.25 multiply-adds. Measured in the generators
+    /// (Benchmarks/README.md): F(4,3) is the fastest from 16² up, also on the 512-channel 16²–64²
+    /// layers, once their few tiles are transformed by all threads together (winograd.c); on 8²
+    /// maps (4 tiles of 4²) F(4,3) wastes most of its 6×6 input tiles and F(2,3) is faster; at 4²
+    /// the direct form is. The cost is memory: F(4,3) on a 512-channel layer holds 37.7 MB
+    /// instead of 9.4 MB, so config-f 1024² holds ≈ 102 MB more than its file's weights and
+    /// paper256 ≈ 73 MB (the runtime's peak memory goal, model bytes + 2.5 × the largest
+    /// activation, is checked in Benchmarks/README.md).
     static func winogradTile(_ graph: LayerGraph, _ weight: String, up: Int, output: [Int]?,
                              _ policy: WinogradPolicy) -> WinogradTile? {
         let dims = graph.tensors[weight]!.shape.dims
@@ -77,7 +72,7 @@ struct PackedWeights: @unchecked Sendable {
         case .automatic:
             guard let output, output.count == 3 else { return nil }
             let area = output[1] * output[2]
-            return area >= 128 * 128 ? .f4x3 : area >= 32 * 32 ? .f2x3 : nil
+            return area >= 16 * 16 ? .f4x3 : area >= 8 * 8 ? .f2x3 : nil
         }
     }
 
