@@ -24,10 +24,11 @@ struct PackedWeights: @unchecked Sendable {
     private(set) var dense: [String: PackedDenseWeights] = [:]
     private(set) var conv: [String: PackedConvWeights] = [:]
 
-    /// `shapes`: the per-sample value shapes `graph.validate()` returned (output maps [C, H, W]
-    /// decide the Winograd tile).
+    /// `shapes`: the per-sample value shapes `graph.validate()` returned (they size the layers
+    /// for the Winograd policy).
     init(graph: LayerGraph, shapes: [String: [Int]], param: (String) -> [Float]) {
         let policy = WinogradPolicy.current
+        let costs = ModelCosts(graph, shapes)
         for node in graph.mapping.nodes + graph.synthesis.nodes {
             let output = shapes["synthesis/\(node.name)"]
             switch node.op {
@@ -36,12 +37,12 @@ struct PackedWeights: @unchecked Sendable {
                 dense[Self.key(d)] = PackedDenseWeights(weight: param(d.weight), outFeatures: dims[0], inFeatures: dims[1], weightGain: d.weightGain)
             case .modulatedConv(let m):
                 let layout: PackedConvWeights.Layout = m.up == 2 ? .transposed : .conv
-                let tile = Self.winogradTile(graph, m.weight, up: m.up, output: output, policy)
+                let tile = Self.winogradTile(graph, m.weight, up: m.up, output: output, costs, policy)
                 conv[Self.key(m.weight, gain: 1, layout)] = pack(graph, m.weight, param, gain: 1, layout, winograd: tile)
             case .conv(let c):
                 let k = graph.tensors[c.weight]!.shape.dims[2]
                 let layout: PackedConvWeights.Layout = c.up == 2 && k > 1 ? .transposed : .conv
-                let tile = Self.winogradTile(graph, c.weight, up: c.up, output: output, policy)
+                let tile = Self.winogradTile(graph, c.weight, up: c.up, output: output, costs, policy)
                 conv[Self.key(c.weight, gain: c.weightGain, layout)] = pack(graph, c.weight, param, gain: c.weightGain, layout, winograd: tile)
             default:
                 break
@@ -49,20 +50,39 @@ struct PackedWeights: @unchecked Sendable {
         }
     }
 
-    /// The Winograd policy: F(4,3) for 3×3 stride-1 convolutions with output maps of at least
-    /// 16², F(2,3) on 8² maps, direct below; a weight with a Winograd form drops its direct form
-    /// (its maps are large enough for Winograd to be faster, so it would go unused).
+    /// What the Winograd policy weighs a layer against: the model's multiply-adds per image and
+    /// the bytes of all its tensors as float32.
+    struct ModelCosts {
+        var multiplyAdds: Double = 0
+        var bytes: Double = 0
+
+        init(_ graph: LayerGraph, _ shapes: [String: [Int]]) {
+            for (prefix, sub) in [("mapping", graph.mapping), ("synthesis", graph.synthesis)] {
+                for node in sub.nodes {
+                    guard let y = shapes["\(prefix)/\(node.name)"] else { continue }
+                    let x = node.inputs.first.flatMap { shapes["\(prefix)/\($0)"] }
+                    multiplyAdds += FlopCount.flops(node.op, input: x, output: y, graph) / 2
+                }
+            }
+            bytes = graph.tensors.entries.reduce(0) { $0 + 4 * Double($1.tensor.shape.count) }
+        }
+    }
+
+    /// The Winograd policy for a 3×3 stride-1 convolution: the largest form that earns its
+    /// memory, or none; a weight with a Winograd form drops its direct form (it would go unused).
     ///
     /// Per (output, input) channel pair the direct form holds 9 floats, F(2,3) 16 and F(4,3) 36;
-    /// per output pixel they do 9, 4 and 2.25 multiply-adds. Measured in the generators
-    /// (Benchmarks/README.md): F(4,3) is the fastest from 16² up, also on the 512-channel 16²–64²
-    /// layers, once their few tiles are transformed by all threads together (winograd.c); on 8²
-    /// maps (4 tiles of 4²) F(4,3) wastes most of its 6×6 input tiles and F(2,3) is faster; at 4²
-    /// the direct form is. The cost is memory: F(4,3) on a 512-channel layer holds 37.7 MB
-    /// instead of 9.4 MB, so config-f 1024² holds ≈ 102 MB more than its file's weights and
-    /// paper256 ≈ 73 MB (the runtime's peak memory goal, model bytes + 2.5 × the largest
-    /// activation, is checked in Benchmarks/README.md).
-    static func winogradTile(_ graph: LayerGraph, _ weight: String, up: Int, output: [Int]?,
+    /// per output pixel they do 9, 4 and 2.25 multiply-adds. A form is taken when the layer's
+    /// share of the model's multiply-adds is at least half the share of the model's bytes its
+    /// extra floats add, and the map is large enough for its tiles: F(4,3) from 16², F(2,3)
+    /// from 8² (on 8² maps F(4,3) wastes most of its 6×6 input tiles). So the forms go where the
+    /// model spends its time, and a 512-channel layer on a small map (37.7 MB as F(4,3), 9.4 MB
+    /// direct) gets one only if the model does little else. Measured (Benchmarks/README.md):
+    /// config-f 1024² takes F(2,3) on 32² and F(4,3) from 64² (≈ 45 MB more than its file's
+    /// weights; all three 512-channel layers as F(4,3) would add ≈ 100 MB and break the peak
+    /// memory goal of model bytes + 2.5 × the largest activation), paper256 F(2,3) on 16² and
+    /// F(4,3) from 32².
+    static func winogradTile(_ graph: LayerGraph, _ weight: String, up: Int, output: [Int]?, _ costs: ModelCosts,
                              _ policy: WinogradPolicy) -> WinogradTile? {
         let dims = graph.tensors[weight]!.shape.dims
         guard up == 1, dims.count == 4, dims[2] == 3, dims[3] == 3 else { return nil }
@@ -70,9 +90,13 @@ struct PackedWeights: @unchecked Sendable {
         case .off: return nil
         case .all: return .f4x3
         case .automatic:
-            guard let output, output.count == 3 else { return nil }
-            let area = output[1] * output[2]
-            return area >= 16 * 16 ? .f4x3 : area >= 8 * 8 ? .f2x3 : nil
+            guard let output, output.count == 3, costs.multiplyAdds > 0, costs.bytes > 0 else { return nil }
+            let pairs = Double(dims[0] * dims[1]), area = output[1] * output[2]
+            let share = pairs * 9 * Double(area) / costs.multiplyAdds
+            func earns(_ floats: Double) -> Bool { share >= 0.5 * 4 * (floats - 9) * pairs / costs.bytes }
+            if area >= 16 * 16, earns(36) { return .f4x3 }
+            if area >= 8 * 8, earns(16) { return .f2x3 }
+            return nil
         }
     }
 
