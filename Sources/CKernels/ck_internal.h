@@ -89,6 +89,11 @@ typedef struct ck_ops {
                        ptrdiff_t strip, ptrdiff_t j0, float *work);
     void (*wino_output)(int m, const float *mm, ptrdiff_t ldm, ptrdiff_t n, float scale, float *out, ptrdiff_t ldo,
                         float *work);
+    // Winograd transforms of the stride-2 transposed 3×3 convolution (winograd_up_body.h): one
+    // channel's tile rows into packed B; the output rows of n tiles of a tile row.
+    void (*wup_input)(const float *x, ptrdiff_t h, ptrdiff_t w, float scale, ptrdiff_t ty0, ptrdiff_t rows, ptrdiff_t n,
+                      float *const *v, ptrdiff_t strip, float *work);
+    void (*wup_output)(const float *const *m, ptrdiff_t n, float scale, float *out, ptrdiff_t ldo, float *work);
 } ck_ops;
 
 extern const ck_ops ck_ops_portable;
@@ -127,6 +132,16 @@ void ck_gemm_rect(struct ck_context *ctx, int worker, const ck_gemm_problem *p, 
                   ptrdiff_t n0, ptrdiff_t n1, float *c, ptrdiff_t ldc);
 /// The Winograd conv2d (winograd.c) on args->winograd, output oh × ow.
 void ck_conv2d_winograd(struct ck_context *ctx, const ck_conv_args *args, ptrdiff_t oh, ptrdiff_t ow);
+/// The Winograd transposed convolution (winograd_up.c) on args->winograd, optionally fused with
+/// args->fir.
+void ck_conv_transpose2d_winograd(struct ck_context *ctx, const ck_conv_args *args);
+/// The fused FIR on a band of a transposed convolution's rows (oh rows in all, band row 0 is row
+/// r0 − (taps − 1), rows ldb floats apart): horizontal pass of the newly complete rows r0 … done
+/// (in place), then the FIR output rows from oy0 (before oy1) whose taps are all complete, into
+/// y (rows of fw). Returns the next FIR row to write.
+ptrdiff_t ck_convt_fir_band(struct ck_context *ctx, const ck_fir_args *f, ptrdiff_t oh, ptrdiff_t fw, float *band,
+                            ptrdiff_t ldb, ptrdiff_t r0, ptrdiff_t done, float *y, ptrdiff_t oy0, ptrdiff_t oy1,
+                            float *work);
 /// Pieces to cut a parallel job of `flops` into for `threads` workers (1 for small jobs).
 int ck_parts(int threads, double flops);
 /// Splits an m×n GEMM for `threads` workers into tm row pieces × tn column pieces.

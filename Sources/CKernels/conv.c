@@ -33,7 +33,7 @@ void ck_pack_conv_transpose_weights(ptrdiff_t out_ch, ptrdiff_t in_ch, int kerne
                                     float *packed, float *wsq_t) {
     const ptrdiff_t kk = (ptrdiff_t)kernel * kernel, m = out_ch * kk, k = in_ch;
     const ptrdiff_t mpad = ck_round_up(m, CK_MR), kcb = ck_kc_block(k);
-    for (ptrdiff_t pc = 0; pc < k; pc += kcb) {
+    for (ptrdiff_t pc = 0; packed && pc < k; pc += kcb) {
         const ptrdiff_t kc = ck_min(kcb, k - pc);
         for (ptrdiff_t i0 = 0; i0 < mpad; i0 += CK_MR) {
             float *d = packed + mpad * pc + i0 * kc;
@@ -282,29 +282,35 @@ typedef struct convt_job {
     size_t band_floats, fir_work;
 } convt_job;
 
-// The fused FIR of one channel after the column chunk of input rows [iy0, iy1) was scattered
-// into its band. The band holds rows wb = 2·iy0 − (taps − 1) onwards of the transposed
-// convolution's output: taps − 1 rows already filtered horizontally, then the rows the chunk
-// added to. Rows that are now complete get their horizontal pass, the FIR output rows whose taps
-// are all complete are written (from oy0 on; returns the next row to write), and the band moves
-// on to the next chunk. Every channel of a piece goes through the same rows.
-static ptrdiff_t convt_fir_rows(const convt_job *j, float *band, ptrdiff_t iy0, ptrdiff_t iy1, ptrdiff_t next_iy1,
-                                float *y, ptrdiff_t oy0, float *work) {
-    const ck_fir_args *f = j->a->fir;
-    const ck_ops *ops = ck_context_ops(j->ctx);
-    const ptrdiff_t kf = f->taps, ow = j->ow, wb = 2 * iy0 - (kf - 1);
-    const ptrdiff_t done = iy1 == j->a->h ? j->oh - 1 : 2 * iy1 - 1; // last complete row
-    for (ptrdiff_t r = ck_max(0, 2 * iy0); r <= done; r++) ops->fir_hpass(f, band + (r - wb) * ow, work);
+ptrdiff_t ck_convt_fir_band(struct ck_context *ctx, const ck_fir_args *f, ptrdiff_t oh, ptrdiff_t fw, float *band,
+                            ptrdiff_t ldb, ptrdiff_t r0, ptrdiff_t done, float *y, ptrdiff_t oy0, ptrdiff_t oy1,
+                            float *work) {
+    const ck_ops *ops = ck_context_ops(ctx);
+    const ptrdiff_t kf = f->taps, wb = r0 - (kf - 1);
+    for (ptrdiff_t r = ck_max(0, r0); r <= done; r++) ops->fir_hpass(f, band + (r - wb) * ldb, work);
     ptrdiff_t oy = oy0;
-    for (; oy < j->fh; oy++) {
-        if (ck_min(oy - f->pad_y0 + kf - 1, j->oh - 1) > done) break;
+    for (; oy < oy1; oy++) {
+        if (ck_min(oy - f->pad_y0 + kf - 1, oh - 1) > done) break;
         const float *t[CK_FIR_MAX_TAPS];
         for (ptrdiff_t q = 0; q < kf; q++) {
             const ptrdiff_t r = oy - f->pad_y0 + q;
-            t[q] = r >= 0 && r < j->oh ? band + (r - wb) * ow : NULL;
+            t[q] = r >= 0 && r < oh ? band + (r - wb) * ldb : NULL;
         }
-        ops->fir_vpass(f, t, y + oy * j->fw);
+        ops->fir_vpass(f, t, y + oy * fw);
     }
+    return oy;
+}
+
+// The fused FIR of one channel after the column chunk of input rows [iy0, iy1) was scattered
+// into its band, which holds rows 2·iy0 − (taps − 1) onwards: taps − 1 rows already filtered
+// horizontally, then the rows the chunk added to (complete up to 2·iy1 − 1, or to the end).
+// Returns the next FIR row to write; the band then moves on to the next chunk. Every channel of
+// a piece goes through the same rows.
+static ptrdiff_t convt_fir_rows(const convt_job *j, float *band, ptrdiff_t iy0, ptrdiff_t iy1, ptrdiff_t next_iy1,
+                                float *y, ptrdiff_t oy0, float *work) {
+    const ptrdiff_t kf = j->a->fir->taps, ow = j->ow;
+    const ptrdiff_t done = iy1 == j->a->h ? j->oh - 1 : 2 * iy1 - 1; // last complete row
+    const ptrdiff_t oy = ck_convt_fir_band(j->ctx, j->a->fir, j->oh, j->fw, band, ow, 2 * iy0, done, y, oy0, j->fh, work);
     if (iy1 >= j->a->h) return oy;
     // Next window: from 2·iy1 − (taps − 1): taps − 1 filtered rows and the partial row 2·iy1.
     const ptrdiff_t shift = 2 * (iy1 - iy0);
@@ -373,6 +379,12 @@ void ck_conv_transpose2d_s2(ck_context *ctx, const ck_conv_args *a) {
     const int k = a->kernel;
     const ptrdiff_t kk = (ptrdiff_t)k * k;
     if (a->n <= 0 || a->out_ch <= 0 || a->h <= 0 || a->w <= 0) return;
+    if (a->winograd && k == 3 &&
+        (a->algorithm == CK_CONV_WINOGRAD ||
+         (a->algorithm == CK_CONV_AUTO && ck_winograd_up_suits(a->c, a->out_ch, a->h, a->w)))) {
+        ck_conv_transpose2d_winograd(ctx, a);
+        return;
+    }
     convt_job j;
     memset(&j, 0, sizeof j);
     j.ctx = ctx;

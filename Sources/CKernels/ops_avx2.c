@@ -10,6 +10,7 @@
 #define CK_NAME(x) x##_avx2
 #include "kernels_body.h"
 #include "winograd_body.h"
+#include "winograd_up_body.h"
 
 // C[6×16] (=|+=) Σ_p a[p·6 + i] · B(p, j): 12 ymm accumulators, 2 B loads and 6 broadcasts per
 // step of p; each accumulator lane is one output element summed over p in order. B(p, ·) is the
@@ -147,5 +148,7 @@ const ck_ops ck_ops_avx2 = {
     .fma_probe = fma_probe_avx2,
     .wino_input = wino_input_avx2,
     .wino_output = wino_output_avx2,
+    .wup_input = wup_input_avx2,
+    .wup_output = wup_output_avx2,
 };
 #endif

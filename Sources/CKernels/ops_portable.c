@@ -6,6 +6,7 @@
 #define CK_NAME(x) x##_portable
 #include "kernels_body.h"
 #include "winograd_body.h"
+#include "winograd_up_body.h"
 
 const ck_ops ck_ops_portable = {
     .ukr = ukr_generic_portable,
@@ -21,4 +22,6 @@ const ck_ops ck_ops_portable = {
     .fma_probe = fma_probe_generic_portable,
     .wino_input = wino_input_portable,
     .wino_output = wino_output_portable,
+    .wup_input = wup_input_portable,
+    .wup_output = wup_output_portable,
 };

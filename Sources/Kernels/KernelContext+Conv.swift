@@ -50,16 +50,19 @@ extension KernelContext {
     /// PyTorch `conv_transpose2d` with stride 2 and no padding, weights given in conv layout
     /// [O, I, k, k] (packed with `layout: .transposed`) exactly as `Reference.convTranspose2dStride2`
     /// takes them: `y` [n, O, 2(h − 1) + k, 2(w − 1) + k]. GEMM into a column buffer (chunks of input
-    /// rows) then col2im. `inputScale` / `outputScale` as in `conv2d`.
+    /// rows) then col2im, or, with weights packed with `winograd: .f3x2`, Winograd on the output's
+    /// four phases (`algorithm`: `.automatic` takes it on inputs of at least 8×8 or when the weights
+    /// have no direct form, `.winograd` always, `.packed` / `.direct` never). `inputScale` /
+    /// `outputScale` as in `conv2d`.
     public func convTranspose2dStride2(_ x: UnsafeBufferPointer<Float>, shape: ImageShape, weights: PackedConvWeights,
                                        inputScale: UnsafeBufferPointer<Float>? = nil, inputScaleGain: Float = 1,
-                                       outputScale: UnsafeBufferPointer<Float>? = nil,
+                                       outputScale: UnsafeBufferPointer<Float>? = nil, algorithm: ConvAlgorithm = .automatic,
                                        into y: UnsafeMutableBufferPointer<Float>) {
         precondition(weights.layout == .transposed, "convTranspose2dStride2: weights packed for conv2d")
         precondition(shape.h > 0 && shape.w > 0, "convTranspose2dStride2: empty input \(shape)")
         run(x, shape: shape, weights: weights, out: weights.convTranspose2dOutputShape(shape), padding: 0,
-            inputScale: inputScale, inputScaleGain: inputScaleGain, outputScale: outputScale, algorithm: 0, into: y,
-            ck_conv_transpose2d_s2)
+            inputScale: inputScale, inputScaleGain: inputScaleGain, outputScale: outputScale,
+            algorithm: Self.transposedCode(algorithm, weights), into: y, ck_conv_transpose2d_s2)
     }
 
     /// `convTranspose2dStride2` then `upfirdn2d(up: 1, down: 1, padding: padding)` with the separable
@@ -68,11 +71,14 @@ extension KernelContext {
     /// 134 MB, at 1024²) is never stored, and read and written once less. Bit-identical to the two
     /// calls. `y` is [n, O, oh + y0 + y1 − taps + 1, ow + x0 + x1 − taps + 1] for the transposed
     /// output oh × ow; the padding on each axis must be smaller than the filter (x0 + x1 < taps,
-    /// y0 + y1 < taps; StyleGAN2's up-sampling uses 1 + 1 with 4 taps).
+    /// y0 + y1 < taps; StyleGAN2's up-sampling uses 1 + 1 with 4 taps). `algorithm` as in the
+    /// unfused call; the Winograd form feeds the same FIR bands (it needs taps ≤ 7 to split rows
+    /// between threads, else it splits channels) and matches the unfused Winograd result then
+    /// filtered to float32 rounding, not bit for bit.
     public func convTranspose2dStride2(_ x: UnsafeBufferPointer<Float>, shape: ImageShape, weights: PackedConvWeights,
                                        inputScale: UnsafeBufferPointer<Float>? = nil, inputScaleGain: Float = 1,
                                        outputScale: UnsafeBufferPointer<Float>? = nil, filter: FIRFilter, padding: FIRPadding,
-                                       into y: UnsafeMutableBufferPointer<Float>) {
+                                       algorithm: ConvAlgorithm = .automatic, into y: UnsafeMutableBufferPointer<Float>) {
         precondition(weights.layout == .transposed, "convTranspose2dStride2: weights packed for conv2d")
         precondition(shape.h > 0 && shape.w > 0, "convTranspose2dStride2: empty input \(shape)")
         precondition(filter.isSeparable, "convTranspose2dStride2: the fused FIR must be separable")
@@ -97,8 +103,22 @@ extension KernelContext {
                 f.h_taps = ht.baseAddress
                 f.v_taps = vt.baseAddress
                 run(x, shape: shape, weights: weights, out: out, padding: 0, inputScale: inputScale, inputScaleGain: inputScaleGain,
-                    outputScale: outputScale, algorithm: 0, fir: &f, into: y, ck_conv_transpose2d_s2)
+                    outputScale: outputScale, algorithm: Self.transposedCode(algorithm, weights), fir: &f, into: y,
+                    ck_conv_transpose2d_s2)
             }
+        }
+    }
+
+    /// The C algorithm code of a transposed convolution (validated against the weights' forms).
+    private static func transposedCode(_ algorithm: ConvAlgorithm, _ weights: PackedConvWeights) -> Int32 {
+        precondition(algorithm != .winograd || weights.winogradTile != nil,
+                     "convTranspose2dStride2: .winograd on weights packed without a Winograd form")
+        precondition(weights.hasDirectForm || algorithm == .automatic || algorithm == .winograd,
+                     "convTranspose2dStride2: \(algorithm) on weights packed without their direct form")
+        return switch algorithm {
+        case .automatic: Int32(weights.hasDirectForm ? CK_CONV_AUTO : CK_CONV_WINOGRAD)
+        case .winograd: Int32(CK_CONV_WINOGRAD)
+        case .packed, .direct: Int32(CK_CONV_DIRECT)
         }
     }
 

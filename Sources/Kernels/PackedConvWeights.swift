@@ -1,13 +1,19 @@
 internal import CKernels
 
-/// Winograd F(m, 3) variants for 3×3 convolutions: output tiles of m×m pixels from (m + 2)²
-/// input tiles. Multiplies per output pixel and channel pair: 9 direct, 4 for F(2,3), 2.25 for
-/// F(4,3); the larger tile rounds less accurately in float32 (see WinogradTests).
+/// Winograd variants for 3×3 convolutions. For `conv2d` (`.conv` layout), F(m, 3): output tiles
+/// of m×m pixels from (m + 2)² input tiles. Multiplies per output pixel and channel pair: 9
+/// direct, 4 for F(2,3), 2.25 for F(4,3); the larger tile rounds less accurately in float32 (see
+/// WinogradTests). For the stride-2 transposed convolution (`.transposed` layout), `.f3x2`:
+/// F(3,2) on each axis's even output phase (a 2-tap correlation) beside its odd phase (1 tap),
+/// 49 products per 3×3 input pixels, 5.44 multiplies per input pixel and channel pair instead of 9
+/// (see UpsamplingWinogradTests).
 public enum WinogradTile: Int, Sendable, Hashable, CustomStringConvertible {
     case f2x3 = 2
     case f4x3 = 4
+    /// The transposed convolution's phases (`.transposed` layout only).
+    case f3x2 = 3
 
-    public var description: String { "F(\(rawValue),3)" }
+    public var description: String { self == .f3x2 ? "F(3,2) phases" : "F(\(rawValue),3)" }
 }
 
 /// Convolution weights [O, I, k, k] (OIHW), packed once at load time as the GEMM's A operand,
@@ -27,28 +33,33 @@ public struct PackedConvWeights: Sendable {
     public let inChannels: Int
     public let kernel: Int
     public let layout: Layout
-    /// The Winograd form carried (3×3 `.conv` weights only), if packed with one.
+    /// The Winograd form carried (3×3 weights only: F(m,3) for `.conv`, `.f3x2` for `.transposed`),
+    /// if packed with one.
     public let winogradTile: WinogradTile?
-    /// Whether the direct (GEMM) form is kept; without it `conv2d` runs Winograd at every size.
+    /// Whether the direct (GEMM) form is kept; without it `conv2d` and `convTranspose2dStride2`
+    /// run Winograd at every size.
     public let hasDirectForm: Bool
     let packed: [Float]
-    /// For each of the t² transform positions, U_ξ = G·w·Gᵀ at ξ packed as a GEMM A [O × I]
-    /// (empty without a Winograd form).
+    /// For each of the t² transform positions (`.conv`) or the 25 weight groups (`.f3x2`), the
+    /// transformed weights packed as a GEMM A [O × I] (empty without a Winograd form).
     let winograd: [Float]
     /// Σ over the k×k taps of (w·gain)², per (o, i), stored transposed [I, O].
     let squareSums: [Float]
 
     /// - Parameters:
-    ///   - winograd: also pack the Winograd F(m, 3) transform of the weights (3×3, `.conv` layout
-    ///     only), which `KernelContext.conv2d` then uses on large enough maps. It costs t²/9 times
-    ///     the weights' bytes (16/9 for F(2,3), 4× for F(4,3)).
+    ///   - winograd: also pack a Winograd transform of the weights (3×3 only): F(m, 3) for the
+    ///     `.conv` layout, which `KernelContext.conv2d` then uses on large enough maps, at t²/9 times
+    ///     the weights' bytes (16/9 for F(2,3), 4× for F(4,3)); `.f3x2` for the `.transposed`
+    ///     layout, which `KernelContext.convTranspose2dStride2` uses on inputs of at least 8×8, at
+    ///     25/9 times the weights' bytes.
     ///   - directForm: keep the direct form too (with `winograd` only; default). Without it the
-    ///     weights take t²/9 instead of 1 + t²/9 times their bytes, and `conv2d` runs Winograd on
-    ///     every map, small ones included.
+    ///     weights take (t²/9 or 25/9) instead of 1 + that times their bytes, and the convolution
+    ///     runs Winograd on every map, small ones included.
     public init(weight: UnsafeBufferPointer<Float>, outChannels: Int, inChannels: Int, kernel: Int,
                 weightGain: Float = 1, layout: Layout = .conv, winograd: WinogradTile? = nil, directForm: Bool = true) {
         precondition(outChannels > 0 && inChannels > 0 && kernel > 0, "PackedConvWeights: sizes must be positive")
-        precondition(winograd == nil || (kernel == 3 && layout == .conv), "PackedConvWeights: Winograd needs 3×3 conv weights")
+        precondition(winograd == nil || (kernel == 3 && (winograd == .f3x2) == (layout == .transposed)),
+                     "PackedConvWeights: Winograd needs 3×3 weights, .f3x2 exactly for the .transposed layout")
         precondition(directForm || winograd != nil, "PackedConvWeights: no direct form needs a Winograd form")
         let kk = kernel * kernel
         precondition(weight.count >= outChannels * inChannels * kk,
@@ -59,7 +70,7 @@ public struct PackedConvWeights: Sendable {
         self.layout = layout
         let count: Int = switch layout {
         case .conv: directForm ? Int(ck_packed_a_count(outChannels, inChannels * kk)) : 0
-        case .transposed: Int(ck_packed_a_count(outChannels * kk, inChannels))
+        case .transposed: directForm ? Int(ck_packed_a_count(outChannels * kk, inChannels)) : 0
         }
         hasDirectForm = directForm
         var sums = [Float](repeating: 0, count: outChannels * inChannels)
@@ -71,14 +82,23 @@ public struct PackedConvWeights: Sendable {
                                          count > 0 ? buf.baseAddress : nil, sq.baseAddress)
                 case .transposed:
                     ck_pack_conv_transpose_weights(outChannels, inChannels, Int32(kernel), weight.baseAddress, weightGain,
-                                                   buf.baseAddress, sq.baseAddress)
+                                                   count > 0 ? buf.baseAddress : nil, sq.baseAddress)
                 }
                 initialized = count
             }
         }
         squareSums = sums
         winogradTile = winograd
-        if let winograd {
+        if winograd == .f3x2 {
+            let wcount = Int(ck_winograd_up_weights_count(outChannels, inChannels))
+            var work = [Float](repeating: 0, count: outChannels * inChannels)
+            self.winograd = work.withUnsafeMutableBufferPointer { u in
+                [Float](unsafeUninitializedCapacity: wcount) { buf, initialized in
+                    ck_pack_winograd_up_weights(outChannels, inChannels, weight.baseAddress, weightGain, buf.baseAddress, u.baseAddress)
+                    initialized = wcount
+                }
+            }
+        } else if let winograd {
             let m = Int32(winograd.rawValue), wcount = Int(ck_winograd_weights_count(outChannels, inChannels, m))
             self.winograd = [Float](unsafeUninitializedCapacity: wcount) { buf, initialized in
                 ck_pack_winograd_weights(outChannels, inChannels, m, weight.baseAddress, weightGain, buf.baseAddress)

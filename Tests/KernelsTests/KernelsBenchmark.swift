@@ -245,46 +245,50 @@ struct KernelsBenchmark {
     }
 
     /// StyleGAN2's up-sampling convolutions (transposed 3×3 stride 2, then the [1,3,3,1] FIR with
-    /// gain 4 and padding 1): the two kernels one after the other against the fused kernel,
-    /// interleaved, best of 5 (1 thread: thread CPU time; 2 threads: wall time).
+    /// gain 4 and padding 1) of paper256 and config-f: the two direct kernels one after the other,
+    /// the fused direct kernel and the fused Winograd form (F(3,2) phases), interleaved, best of 5
+    /// (1 thread: thread CPU time; 2 threads: wall time).
     @Test func upsampling() {
-        print("\n## Up-sampling convolution: transposed conv + FIR, separate vs fused (load average \(Self.loadAverage()))\n")
-        print("| layer (batch 1, modulated) | threads | separate ms | fused ms | speed-up |")
-        print("|---|---|---|---|---|")
+        print("\n## Up-sampling convolution: transposed conv + FIR, separate vs fused, direct vs Winograd (load average \(Self.loadAverage()))\n")
+        print("| layer (batch 1, modulated) | threads | separate ms | fused ms | Winograd fused ms | fused / Winograd | extra weights |")
+        print("|---|---|---|---|---|---|---|")
         let f1: [Float] = [1, 3, 3, 1]
         let fir = FIRFilter((0..<16).map { f1[$0 / 4] * f1[$0 % 4] / 64 }, taps: 4, separable: false, gain: 4)
         let pad = FIRPadding(1, 1)
-        let layers: [(Int, Int, Int)] = [(512, 512, 32), (512, 256, 64), (256, 128, 128), (128, 64, 256), (64, 32, 512)]
+        // paper256 (b32 … b256), then config-f (b64 … b1024).
+        let layers: [(Int, Int, Int)] = [(512, 512, 16), (512, 256, 32), (256, 128, 64), (128, 64, 128),
+                                         (512, 512, 32), (512, 256, 64), (256, 128, 128), (128, 64, 256), (64, 32, 512)]
         var rng = SplitMix64(seed: 4)
         for (c, o, res) in layers {
             let s = ImageShape(n: 1, c: c, h: res, w: res)
             let x = rng.floats(s.count), w = rng.floats(o * c * 9), styles = rng.floats(c)
-            let packed = PackedConvWeights(weight: w, outChannels: o, inChannels: c, kernel: 3, layout: .transposed)
+            let packed = PackedConvWeights(weight: w, outChannels: o, inChannels: c, kernel: 3, layout: .transposed, winograd: .f3x2)
             let t = packed.convTranspose2dOutputShape(s), out = KernelContext.upfirdn2dOutputShape(t, taps: 4, up: 1, down: 1, padding: pad)
             var mid = [Float](repeating: 0, count: t.count), y = [Float](repeating: 0, count: out.count), d = [Float](repeating: 0, count: o)
             styles.withUnsafeBufferPointer { st in d.withUnsafeMutableBufferPointer { packed.demodulation(styles: st, batch: 1, styleGain: 0.01, into: $0) } }
             for threads in [1, 2] {
                 let ctx = KernelContext(threads: threads)
-                var best = [Double.infinity, .infinity]
+                var best = [Double](repeating: .infinity, count: 3)
                 x.withUnsafeBufferPointer { xs in
                     styles.withUnsafeBufferPointer { st in
                         d.withUnsafeBufferPointer { ds in
                             y.withUnsafeMutableBufferPointer { ys in
                                 mid.withUnsafeMutableBufferPointer { ms in
                                     for rep in 0..<6 {
-                                        for fused in [false, true] {
+                                        for variant in 0..<3 {
                                             let clock = { threads == 1 ? Self.threadCPUNanoseconds() : DispatchTime.now().uptimeNanoseconds }
                                             let t0 = clock()
-                                            if fused {
+                                            if variant == 0 {
                                                 ctx.convTranspose2dStride2(xs, shape: s, weights: packed, inputScale: st, inputScaleGain: 0.01,
-                                                                           outputScale: ds, filter: fir, padding: pad, into: ys)
+                                                                           outputScale: ds, algorithm: .direct, into: ms)
+                                                ctx.upfirdn2d(UnsafeBufferPointer(ms), shape: t, filter: fir, up: 1, down: 1, padding: pad, into: ys)
                                             } else {
                                                 ctx.convTranspose2dStride2(xs, shape: s, weights: packed, inputScale: st, inputScaleGain: 0.01,
-                                                                           outputScale: ds, into: ms)
-                                                ctx.upfirdn2d(UnsafeBufferPointer(ms), shape: t, filter: fir, up: 1, down: 1, padding: pad, into: ys)
+                                                                           outputScale: ds, filter: fir, padding: pad,
+                                                                           algorithm: variant == 1 ? .direct : .winograd, into: ys)
                                             }
                                             let dt = Double(clock() - t0) * 1e-9
-                                            if rep > 0 { best[fused ? 1 : 0] = min(best[fused ? 1 : 0], dt) }
+                                            if rep > 0 { best[variant] = min(best[variant], dt) }
                                         }
                                     }
                                 }
@@ -292,7 +296,8 @@ struct KernelsBenchmark {
                         }
                     }
                 }
-                print("| convT3x3+FIR \(c)→\(o) \(res)²→\(out.h)² | \(threads) | \(Self.fmt(best[0] * 1e3, 2)) | \(Self.fmt(best[1] * 1e3, 2)) | \(Self.fmt(best[0] / best[1], 2))× |")
+                print("| convT3x3+FIR \(c)→\(o) \(res)²→\(out.h)² | \(threads) | \(Self.fmt(best[0] * 1e3, 2)) | \(Self.fmt(best[1] * 1e3, 2)) | "
+                      + "\(Self.fmt(best[2] * 1e3, 2)) | \(Self.fmt(best[1] / best[2], 2))× | \(Self.fmt(Double(packed.winogradByteCount) / 1e6, 1)) MB |")
             }
         }
         print("\nload average at the end: \(Self.loadAverage())\n")

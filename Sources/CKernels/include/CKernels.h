@@ -95,10 +95,10 @@ typedef struct ck_conv_args {
     float in_scale_gain;
     const float *out_scale;       ///< optional [n, out_ch]: output channel o of sample s is multiplied by out_scale[s·out_ch + o]
     float *y;
-    int algorithm;                ///< conv2d: CK_CONV_AUTO, CK_CONV_PACKED, CK_CONV_DIRECT or CK_CONV_WINOGRAD
+    int algorithm;                ///< CK_CONV_AUTO, CK_CONV_PACKED, CK_CONV_DIRECT or CK_CONV_WINOGRAD (transposed: see ck_conv_transpose2d_s2)
     const struct ck_fir_args *fir;///< transposed conv, optional: separable FIR applied to its output (see below)
-    const float *winograd;        ///< conv2d, optional: ck_pack_winograd_weights output (3×3 kernels only)
-    int winograd_m;               ///< its output tile: 2 for F(2,3), 4 for F(4,3)
+    const float *winograd;        ///< optional, 3×3 kernels only: ck_pack_winograd_weights output (conv2d) or ck_pack_winograd_up_weights output (transposed)
+    int winograd_m;               ///< conv2d: its output tile, 2 for F(2,3), 4 for F(4,3)
 } ck_conv_args;
 
 /// conv2d algorithms. Both run the same micro-kernel arithmetic in the same order, so they give
@@ -118,6 +118,16 @@ void ck_pack_winograd_weights(ptrdiff_t out_ch, ptrdiff_t in_ch, int m, const fl
 /// Whether CK_CONV_AUTO takes the Winograd path for this convolution (when the weights carry it).
 int ck_winograd_suits(int m, ptrdiff_t in_ch, ptrdiff_t out_ch, ptrdiff_t oh, ptrdiff_t ow);
 
+/// Winograd form of the stride-2 transposed 3×3 convolution (winograd_up.c): per axis F(3,2) on
+/// the even output phase (G = [[1, 0], [½, ½], [½, −½], [0, 1]] on (w2, w0)) and the odd phase's
+/// tap w1, so 5 × 5 weight matrices U_g[o, i] (g = gy·5 + gx), each packed as a GEMM A operand
+/// [O × I] (ck_packed_a_count(O, I) floats each). Computed in double, rounded once; `work` holds
+/// O·I floats. For ck_conv_transpose2d_s2's args->winograd.
+size_t ck_winograd_up_weights_count(ptrdiff_t out_ch, ptrdiff_t in_ch);
+void ck_pack_winograd_up_weights(ptrdiff_t out_ch, ptrdiff_t in_ch, const float *w, float gain, float *dst, float *work);
+/// Whether CK_CONV_AUTO takes the Winograd transposed convolution for this input (h × w).
+int ck_winograd_up_suits(ptrdiff_t in_ch, ptrdiff_t out_ch, ptrdiff_t h, ptrdiff_t w);
+
 /// Correlation, stride 1, zero padding: y [n, O, h + 2p − k + 1, w + 2p − k + 1].
 void ck_conv2d(ck_context *ctx, const ck_conv_args *args);
 /// PyTorch conv_transpose2d, stride 2, no padding: y [n, O, 2(h − 1) + k, 2(w − 1) + k].
@@ -125,7 +135,10 @@ void ck_conv2d(ck_context *ctx, const ck_conv_args *args);
 /// pads with pad_x0 + pad_x1 < taps and pad_y0 + pad_y1 < taps, its x and y unused): that FIR
 /// applied to the result, fused (bands of rows, the unfiltered output never stored whole), into
 /// y [n, O, oh + pad_y0 + pad_y1 − taps + 1, ow + pad_x0 + pad_x1 − taps + 1]; bit-identical to
-/// ck_upfirdn2d on the unfused result.
+/// ck_upfirdn2d on the unfused result. With args->winograd (3×3 kernels; from
+/// ck_pack_winograd_up_weights), args->algorithm CK_CONV_WINOGRAD, or CK_CONV_AUTO where
+/// ck_winograd_up_suits, runs the Winograd form instead (fewer multiplies, different rounding;
+/// results still independent of the thread count); any other algorithm: GEMM + col2im.
 void ck_conv_transpose2d_s2(ck_context *ctx, const ck_conv_args *args);
 
 /// d[s, o] = 1 / sqrt(Σ_i (styles[s, i]·gain)² · wsq_t[i, o] + eps).

@@ -1,0 +1,233 @@
+// Winograd on the four phases of the stride-2 transposed 3×3 convolution (StyleGAN2's
+// up-sampling layers), optionally fused with the separable FIR that follows it.
+//
+// With y[2iy + ky, 2ix + kx] += w[ky, kx]·x[iy, ix], each axis splits into an even phase
+// y[2j] = w2·x[j − 1] + w0·x[j] (a 2-tap correlation, j = 0 … h) and an odd phase
+// y[2j + 1] = w1·x[j]. Per axis and tile of 3 positions: F(3,2) on the even phase (4 transformed
+// values) and the identity on the odd one (3), see winograd_up_body.h; in 2-D the tensor product,
+// 7 × 7 = 49 GEMMs O × C per tile of 3×3 input pixels (5.44 multiplies per input pixel and
+// channel pair instead of 9). The odd phase's values all meet the same 1-D weight w1, so only
+// 5 × 5 = 25 distinct weight matrices exist (the GEMMs that share one run one after the other).
+//
+// Per chunk of whole tile rows: the input transform (times the input-channel scale) writes V in
+// packed-B order, then per block of output channels: the 25 GEMMs on the weights transformed at
+// load, and per channel the output transform (times the output-channel scale) into a band of
+// rows, from which the FIR (or a plain copy) writes the output as rows complete. A tile row's
+// result depends only on its input and the fixed K blocking, never on the chunking or threads.
+#include "ck_internal.h"
+
+#include <string.h>
+
+// Chunks: at least WUP_MIN_TILES tiles (three micro-kernel strips), more while V (49·C·tiles
+// floats) stays under WUP_V_FLOATS; M (49·ob·tiles) up to WUP_M_FLOATS, which keeps all output
+// channels in one block for StyleGAN's shapes. Measured on 512→256 at 32² and 128→64 at 128²
+// (1 thread): chunks of 48 tiles to the whole map and M budgets of 384K–3M floats within ±7 %.
+#define WUP_V_FLOATS (128 * 1024)
+#define WUP_M_FLOATS (1024 * 1024)
+#define WUP_MIN_TILES 48
+
+// Per axis: transformed value ξ (0 … 6) meets 1-D weight ξ (< 4) or 4 (the odd phase).
+static inline int group_of(int xi) { return xi < 4 ? xi : 4; }
+
+// The 49 transformed values ordered by their weight matrix (the odd phase's share one).
+static const unsigned char wup_order[49] = {
+    0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24,
+    25, 26, 27, 28, 35, 42, 29, 36, 43, 30, 37, 44, 31, 38, 45, 32, 33, 34, 39, 40, 41, 46, 47, 48};
+
+size_t ck_winograd_up_weights_count(ptrdiff_t out_ch, ptrdiff_t in_ch) {
+    return 25 * ck_packed_a_count(out_ch, in_ch);
+}
+
+void ck_pack_winograd_up_weights(ptrdiff_t out_ch, ptrdiff_t in_ch, const float *w, float gain, float *dst, float *u) {
+    // 1-D weight of group g as a combination of the taps (w0, w1, w2): G·(w2, w0) with
+    // G = [[1, 0], [½, ½], [½, −½], [0, 1]], then the odd phase's w1.
+    static const double coef[5][3] = {{0, 0, 1}, {0.5, 0, 0.5}, {-0.5, 0, 0.5}, {1, 0, 0}, {0, 1, 0}};
+    const size_t each = ck_packed_a_count(out_ch, in_ch);
+    for (int gy = 0; gy < 5; gy++)
+        for (int gx = 0; gx < 5; gx++) {
+            for (ptrdiff_t t = 0; t < out_ch * in_ch; t++) {
+                const float *k = w + t * 9;
+                double v = 0;
+                for (int ky = 0; ky < 3; ky++)
+                    for (int kx = 0; kx < 3; kx++) v += coef[gy][ky] * coef[gx][kx] * k[ky * 3 + kx];
+                u[t] = (float)(v * gain);
+            }
+            ck_pack_a(out_ch, in_ch, u, in_ch, 1.0f, dst + (gy * 5 + gx) * each);
+        }
+}
+
+int ck_winograd_up_suits(ptrdiff_t in_ch, ptrdiff_t out_ch, ptrdiff_t h, ptrdiff_t w) {
+    (void)in_ch;
+    (void)out_ch;
+    return h >= 8 && w >= 8;
+}
+
+typedef struct wup_job {
+    struct ck_context *ctx;
+    const ck_conv_args *a;
+    ptrdiff_t oh, ow, fh, fw, tiles_x, tiles_y, chunk_rows, ob, hist, ldb, band_rows;
+    ptrdiff_t row_work, row_hist; // tile rows per row piece, its row_hist rows of history included
+    int row_pieces, ch_pieces;
+    size_t v_floats, m_floats, work_floats;
+} wup_job;
+
+// Row piece i: tile rows [*t0, *t1) it outputs, computed from *th on (one tile row earlier than
+// *t0 for all but the first, for the FIR's rows above), and the first output row it writes.
+static void row_piece(const wup_job *j, int i, ptrdiff_t *th, ptrdiff_t *t0, ptrdiff_t *t1) {
+    const ptrdiff_t w = j->row_work, h = j->row_hist;
+    *t0 = ck_min(i == 0 ? 0 : w + (i - 1) * (w - h), j->tiles_y);
+    *t1 = ck_min(i == j->row_pieces - 1 ? j->tiles_y : w + i * (w - h), j->tiles_y);
+    *th = *t0 > 0 ? *t0 - h : *t0;
+}
+
+// First FIR output row (or transposed output row without a FIR) that row piece i writes.
+static ptrdiff_t first_out_row(const wup_job *j, int i) {
+    if (i >= j->row_pieces) return j->a->fir ? j->fh : j->oh;
+    ptrdiff_t th, t0, t1;
+    row_piece(j, i, &th, &t0, &t1);
+    if (!j->a->fir) return ck_min(6 * t0, j->oh);
+    if (t0 == 0) return 0;
+    if (t0 >= j->tiles_y) return j->fh;
+    // The first row whose bottom tap is in tile row t0 (rows above are the previous piece's).
+    return ck_min(j->fh, ck_max(0, 6 * t0 + j->a->fir->pad_y0 - j->a->fir->taps + 1));
+}
+
+static void wup_task(void *arg, int task, int worker) {
+    wup_job *j = arg;
+    const ck_conv_args *a = j->a;
+    const ck_ops *ops = ck_context_ops(j->ctx);
+    const int per = j->row_pieces * j->ch_pieces, s = task / per, rp = task % per / j->ch_pieces;
+    const ptrdiff_t C = a->c, H = a->h, W = a->w, O = a->out_ch, tx = j->tiles_x, kcb = ck_kc_block(C);
+    ptrdiff_t o0, o1, th, t0, t1;
+    ck_piece(O, CK_MR, j->ch_pieces, task % j->ch_pieces, &o0, &o1);
+    row_piece(j, rp, &th, &t0, &t1);
+    if (o1 <= o0 || t1 <= t0) return;
+    const ptrdiff_t out_lo = first_out_row(j, rp), out_hi = first_out_row(j, rp + 1);
+    const float *x = a->x + s * C * H * W;
+    float *v = ck_scratch_get(j->ctx, worker, CK_SLOT_WORK, j->v_floats);
+    float *mbuf = ck_scratch_get(j->ctx, worker, CK_SLOT_WORK2, j->m_floats);
+    float *bands = ck_scratch_get(j->ctx, worker, CK_SLOT_WORK3, j->work_floats);
+    const ptrdiff_t per_band = j->band_rows * j->ldb;
+    float *work = bands + (o1 - o0) * per_band;
+    const ptrdiff_t ustride = (ptrdiff_t)ck_packed_a_count(O, C);
+    ptrdiff_t next_oy = out_lo;
+    for (ptrdiff_t c0 = th; c0 < t1; c0 += j->chunk_rows) {
+        const ptrdiff_t c1 = ck_min(c0 + j->chunk_rows, t1), nt = (c1 - c0) * tx, npad = ck_round_up(nt, CK_NR);
+        // V_ξ [C × tiles] and M_ξ [ob × tiles] of transformed value ξ = ξy·7 + ξx, in slices a
+        // little more than their size apart: with whole 4 KiB multiples between them, the 49
+        // streams the transforms write or read would all fall in the same L1 sets (measured:
+        // 30 → 24 ms on 128→64 at 128²).
+        const ptrdiff_t vs = C * npad + CK_NR, ms = (ptrdiff_t)j->ob * npad + CK_NR;
+        // Input transform, one channel at a time, straight into packed-B order.
+        for (ptrdiff_t i = 0; i < C; i++) {
+            const float sc = a->in_scale ? a->in_scale[s * C + i] * a->in_scale_gain : 1.0f;
+            const ptrdiff_t pc = i / kcb * kcb, kc = ck_min(kcb, C - pc);
+            float *vp[49];
+            for (int xi = 0; xi < 49; xi++) vp[xi] = v + xi * vs + npad * pc + (i - pc) * CK_NR;
+            ops->wup_input(x + i * H * W, H, W, sc, c0, c1 - c0, tx, vp, CK_NR * kc, work);
+            // Columns past the last tile (in the last strip): zero, so the discarded lanes stay finite.
+            if (npad > nt)
+                for (int xi = 0; xi < 49; xi++) {
+                    float *pad = vp[xi] + (nt / CK_NR) * CK_NR * kc;
+                    for (ptrdiff_t t = nt % CK_NR; t < CK_NR; t++) pad[t] = 0.0f;
+                }
+        }
+        for (ptrdiff_t ob0 = o0; ob0 < o1; ob0 += j->ob) {
+            const ptrdiff_t ob1 = ck_min(ob0 + j->ob, o1);
+            for (int k = 0; k < 49; k++) { // grouped by weight matrix, so each is reused from cache
+                const int xi = wup_order[k], g = group_of(xi / 7) * 5 + group_of(xi % 7);
+                ck_gemm_problem p;
+                memset(&p, 0, sizeof p);
+                p.m = O;
+                p.n = nt;
+                p.k = C;
+                p.a = a->winograd + g * ustride;
+                p.a_packed = 1;
+                p.b_kind = CK_B_PACKED;
+                p.b = v + xi * vs;
+                p.row_scale_div = 1;
+                ck_gemm_rect(j->ctx, worker, &p, ob0, ob1, 0, nt, mbuf + xi * ms, npad);
+            }
+            for (ptrdiff_t o = ob0; o < ob1; o++) {
+                const float sc = a->out_scale ? a->out_scale[s * O + o] : 1.0f;
+                // Band: hist rows kept from the previous chunk, then the chunk's 6 rows per tile row.
+                float *band = bands + (o - o0) * per_band;
+                for (ptrdiff_t ty = c0; ty < c1; ty++) {
+                    const float *mt[49];
+                    for (int xi = 0; xi < 49; xi++) mt[xi] = mbuf + xi * ms + (o - ob0) * npad + (ty - c0) * tx;
+                    ops->wup_output(mt, tx, sc, band + (j->hist + 6 * (ty - c0)) * j->ldb, j->ldb, work);
+                }
+                const ptrdiff_t r0 = 6 * c0, done = ck_min(6 * c1, j->oh) - 1;
+                if (a->fir) {
+                    const ptrdiff_t oy = ck_convt_fir_band(j->ctx, a->fir, j->oh, j->fw, band, j->ldb, r0, done,
+                                                           a->y + (s * O + o) * j->fh * j->fw, next_oy, out_hi, work);
+                    if (o == o1 - 1) next_oy = oy;
+                    if (c1 < t1) // keep the last hist rows for the next chunk's filter taps
+                        memmove(band, band + 6 * (c1 - c0) * j->ldb, (size_t)(j->hist * j->ldb) * sizeof(float));
+                } else {
+                    float *yo = a->y + (s * O + o) * j->oh * j->ow;
+                    for (ptrdiff_t r = ck_max(r0, out_lo); r <= done && r < out_hi; r++)
+                        memcpy(yo + r * j->ow, band + (r - r0) * j->ldb, (size_t)j->ow * sizeof(float));
+                }
+            }
+        }
+    }
+}
+
+void ck_conv_transpose2d_winograd(ck_context *ctx, const ck_conv_args *a) {
+    wup_job j;
+    memset(&j, 0, sizeof j);
+    j.ctx = ctx;
+    j.a = a;
+    const ptrdiff_t C = a->c, O = a->out_ch;
+    j.oh = 2 * a->h + 1;
+    j.ow = 2 * a->w + 1;
+    // h + 1 even-phase positions per axis, in tiles of 3.
+    j.tiles_x = (a->w + 1 + 2) / 3;
+    j.tiles_y = (a->h + 1 + 2) / 3;
+    if (a->fir) {
+        j.fh = j.oh + a->fir->pad_y0 + a->fir->pad_y1 - a->fir->taps + 1;
+        j.fw = j.ow + a->fir->pad_x0 + a->fir->pad_x1 - a->fir->taps + 1;
+        j.hist = a->fir->taps - 1;
+    }
+    // Tile rows per chunk: V near WUP_V_FLOATS, at least WUP_MIN_TILES tiles; among a few
+    // candidates the one that wastes least of its last 16-tile strip.
+    ptrdiff_t rows = ck_max(WUP_V_FLOATS / (49 * C * j.tiles_x), (WUP_MIN_TILES + j.tiles_x - 1) / j.tiles_x);
+    rows = ck_max(1, ck_min(rows, j.tiles_y));
+    ptrdiff_t best = rows;
+    for (ptrdiff_t r = rows; r <= ck_min(rows + 3, j.tiles_y); r++) {
+        const ptrdiff_t n = r * j.tiles_x, nb = best * j.tiles_x;
+        if ((ck_round_up(n, CK_NR) - n) * nb < (ck_round_up(nb, CK_NR) - nb) * n) best = r;
+    }
+    j.chunk_rows = best;
+    const ptrdiff_t npad = ck_round_up(j.chunk_rows * j.tiles_x, CK_NR);
+    j.ob = ck_max(CK_MR, WUP_M_FLOATS / (49 * npad) / CK_MR * CK_MR);
+    const int threads = ck_context_threads(ctx);
+    // Threads take row ranges (no input transform done twice; each range but the first recomputes
+    // the tile row above it for the FIR's taps) when there are enough tile rows, else channels
+    // (each piece then transforms the whole input).
+    j.row_pieces = 1;
+    j.ch_pieces = 1;
+    const ptrdiff_t mu = (O + CK_MR - 1) / CK_MR;
+    if (threads > 1 && a->n < threads) {
+        const int parts = threads;
+        if (j.tiles_y >= 4 * parts && (!a->fir || a->fir->taps <= 7)) j.row_pieces = parts;
+        else j.ch_pieces = (int)ck_min(mu, parts);
+    }
+    j.row_hist = a->fir ? 1 : 0;
+    j.row_work = (j.tiles_y + (j.row_pieces - 1) * j.row_hist + j.row_pieces - 1) / j.row_pieces;
+    j.ldb = ck_round_up(6 * j.tiles_x, 16);
+    j.band_rows = j.hist + 6 * j.chunk_rows;
+    // Transform work (wup_input: 28 rows of a chunk's tiles and 3 phase rows; wup_output: 21 rows
+    // of a tile row's tiles) or the FIR's row.
+    const ptrdiff_t ldp = ck_round_up(j.tiles_x + 1, 16);
+    const ptrdiff_t work = ck_max(ck_max(28 * j.chunk_rows * j.tiles_x + 3 * ldp, 21 * ldp), ck_round_up(j.ow + 2 * j.hist, 16));
+    const ptrdiff_t piece_ch = (mu + j.ch_pieces - 1) / j.ch_pieces * CK_MR;
+    j.work_floats = (size_t)(ck_min(piece_ch, O) * j.band_rows * j.ldb + work);
+    j.v_floats = (size_t)(49 * (C * npad + CK_NR));
+    j.m_floats = (size_t)(49 * (j.ob * npad + CK_NR));
+    ck_scratch_reserve(ctx, CK_SLOT_WORK, j.v_floats);
+    ck_scratch_reserve(ctx, CK_SLOT_WORK2, j.m_floats);
+    ck_scratch_reserve(ctx, CK_SLOT_WORK3, j.work_floats);
+    ck_parallel(ctx, (int)(a->n * j.row_pieces * j.ch_pieces), wup_task, &j);
+}
