@@ -43,6 +43,9 @@ package struct Step {
     /// The op works on its output in place, starting from a copy of input 0 (same shape), so
     /// the output may take input 0's buffer when input 0 is not needed afterwards.
     package let inPlace: Bool
+    /// The graph nodes whose work the step does (one, a fused pair, or a banded chain; none for
+    /// the first half of an up-sampling convolution): what per-step timing reports it as.
+    package var nodes: [String] = []
 
     package var count: Int { dims.product }
 }

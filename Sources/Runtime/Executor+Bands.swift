@@ -71,7 +71,7 @@ extension Executor {
             let scratch = [first.scratch[0], toRGB.scratch[0], noise == nil ? 0 : steps[b].scratch[0],
                            s.c * (rows + 2 * p) * (s.w + 2 * p), o * rows * s.w, rgb.weights.outChannels * rows * s.w]
             replaced[d] = Step(kernel: .banded(step), name: end.name, inputs: inputs, inputDims: inputDims, output: end.output,
-                               dims: end.dims, scratch: scratch, inPlace: false)
+                               dims: end.dims, scratch: scratch, inPlace: false, nodes: [a, b, c, d].flatMap { steps[$0].nodes })
             absorbed.formUnion([a, b, c])
         }
         return steps.indices.compactMap { absorbed.contains($0) ? nil : replaced[$0] ?? steps[$0] }

@@ -83,9 +83,11 @@ final class Executor: Sendable {
     /// Runs `part` on a batch of `n`: `fill` writes each graph input (named, of shape
     /// `dims(name)`) into its buffer, `result` reads the output and its shape. `observe` sees every
     /// node's output (for dumps and parity: copies, and a plan of unfused steps made for the call).
-    /// Without `observe`, a second call with the same `n` allocates nothing.
+    /// Without `observe`, a second call with the same `n` allocates nothing. `stepTime` gets the
+    /// wall time of every step of the planned run (not of the node-by-node path of primitive
+    /// ops) and the nodes it did.
     func run<R>(_ part: Part, batch n: Int, dims: (String) throws -> [Int], noise: NoiseMode,
-                observe: ((String, Value) -> Void)? = nil,
+                observe: ((String, Value) -> Void)? = nil, stepTime: (([String], Duration) -> Void)? = nil,
                 fill: (String, UnsafeMutableBufferPointer<Float>) throws -> Void,
                 result: (UnsafeBufferPointer<Float>, [Int]) throws -> R) throws -> R {
         let subgraph = part == .mapping ? graph.mapping : graph.synthesis
@@ -106,7 +108,7 @@ final class Executor: Sendable {
             return try run(plan, Arena(count: plan.arenaCount), noise: noise, rng: &rng, observe: observe, fill: fill, result: result)
         }
         return try (part == .mapping ? mappingPlans : synthesisPlans).with(batch: n, build: { try plan(subgraph, dims: dims, fuse: true) }) {
-            try run($0, $1, noise: noise, rng: &rng, observe: nil, fill: fill, result: result)
+            try run($0, $1, noise: noise, rng: &rng, observe: nil, stepTime: stepTime, fill: fill, result: result)
         }
     }
 
@@ -135,10 +137,12 @@ final class Executor: Sendable {
                 steps += made.dropLast()
                 step = made.last!
             }
+            step.nodes = [node.name]
             shapes[i] = step.dims
             if fuse, i + 1 < nodes.count, uses[i] == 1, node.name != subgraph.output, nodes[i + 1].inputs.contains(node.name) {
                 let next = nodes[i + 1].inputs.map { index[$0]! }
-                if let joined = fused(step, nodes[i + 1], index: i + 1, inputs: next, dims: next.map { $0 == i ? step.dims : shapes[$0] }) {
+                if var joined = fused(step, nodes[i + 1], index: i + 1, inputs: next, dims: next.map { $0 == i ? step.dims : shapes[$0] }) {
+                    joined.nodes = [node.name, nodes[i + 1].name]
                     step = joined
                     i += 1
                     shapes[i] = step.dims
@@ -154,10 +158,13 @@ final class Executor: Sendable {
     /// Runs `plan` on `arena`: `fill` writes the inputs, each step runs on its slots, `result`
     /// reads the output.
     private func run<R>(_ plan: ActivationPlan, _ arena: Arena, noise: NoiseMode, rng: inout NumpyRandom?,
-                        observe: ((String, Value) -> Void)?, fill: (String, UnsafeMutableBufferPointer<Float>) throws -> Void,
+                        observe: ((String, Value) -> Void)?, stepTime: (([String], Duration) -> Void)? = nil,
+                        fill: (String, UnsafeMutableBufferPointer<Float>) throws -> Void,
                         result: (UnsafeBufferPointer<Float>, [Int]) throws -> R) throws -> R {
         // Indices rather than iterators: unspecialised iterators over steps allocate in debug builds.
         for s in plan.steps.indices { if case .input = plan.steps[s].kernel { try fill(plan.steps[s].name!, arena[plan.values[plan.steps[s].output]!]) } }
+        let clock = ContinuousClock()
+        var since = clock.now
         for s in plan.steps.indices {
             let step = plan.steps[s]
             let out = arena[plan.values[step.output]!]
@@ -165,6 +172,13 @@ final class Executor: Sendable {
             execute(step, input: { UnsafeBufferPointer(arena[plan.values[step.inputs[$0]]!]) }, out: out,
                     scratch: { arena[plan.scratch[s][$0]] }, noise: noise, rng: &rng)
             if let observe, let name = step.name { observe(name, Value(copying: UnsafeBufferPointer(out), dims: step.dims)) }
+            // A step without nodes (the first half of a node) counts with the next one.
+            if let stepTime, !step.nodes.isEmpty {
+                if case .input = step.kernel { continue }
+                let now = clock.now
+                stepTime(step.nodes, now - since)
+                since = now
+            }
         }
         return try result(UnsafeBufferPointer(arena[plan.values[plan.output]!]), plan.outputDims)
     }

@@ -143,18 +143,22 @@ public final class Generator: Sendable {
     /// `generate` for the steady state: the images [N, C, H, W] go to `body` (valid only during
     /// the call). A second call with the same `count` allocates nothing: z → W → image runs on
     /// the arenas planned for that batch size (a model with a fixed batch size runs only that one).
+    /// `stepTime` gets the wall time of every step of that run and the nodes (as `observe` names
+    /// them) it did: a step may be a fused chain of nodes.
     public func withGenerated<R>(z: [Float], labels: [Float] = [], count n: Int, truncation: Truncation = .none, noise: NoiseMode = .const,
-                            _ body: (UnsafeBufferPointer<Float>, [Int]) throws -> R) throws -> R {
+                                 stepTime: (([String], Duration) -> Void)? = nil,
+                                 _ body: (UnsafeBufferPointer<Float>, [Int]) throws -> R) throws -> R {
         try checkGenerate(z: z, labels: labels, count: n, noise: noise)
         if let b = config.fixedBatch, b != n { throw RuntimeError.badInput("the graph runs batches of \(b) only, not \(n)") }
         let c = config
         let psi = try psiInput(truncation)
         if form == .direct {
-            return try executor.run(.synthesis, batch: n, dims: { try latentDims($0, batch: n) }, noise: noise,
+            return try executor.run(.synthesis, batch: n, dims: { try latentDims($0, batch: n) }, noise: noise, stepTime: stepTime,
                                     fill: { bindLatent($0, $1, z: z, labels: labels, psi: psi) }, result: body)
         }
-        return try executor.run(.synthesis, batch: n, dims: { _ in [n, c.numWs, c.wDim] }, noise: noise, fill: { _, ws in
+        return try executor.run(.synthesis, batch: n, dims: { _ in [n, c.numWs, c.wDim] }, noise: noise, stepTime: stepTime, fill: { _, ws in
             try executor.run(.mapping, batch: n, dims: { try latentDims($0, batch: n) }, noise: .none,
+                             stepTime: stepTime.map { f in { f($0.map { "mapping.\($0)" }, $1) } },
                              fill: { bindLatent($0, $1, z: z, labels: labels, psi: psi) },
                              result: { try self.ws(fromMapping: $0, dims: $1, into: ws, truncation: truncation) })
         }, result: body)

@@ -3,8 +3,11 @@ import Foundation
 /// `stylegan bench`: median time per image (z → image, mapping included), effective GFLOP/s
 /// against the measured FMA peak, and optionally per-layer times.
 public enum Benchmark {
+    /// One step of the run: a node, or a chain of nodes the executor runs fused (`layer` names
+    /// the first and the last, `nodes` all of them).
     public struct LayerTime: Sendable, Encodable {
         public var layer: String
+        public var nodes: [String]
         public var seconds: Double
         public var gflops: Double
     }
@@ -46,25 +49,40 @@ public enum Benchmark {
         return Result(model: model.path, batch: batch, threads: threads, iterations: times.count, kernel_path: Machine.kernelPath,
                       seconds_per_image: perImage, images_per_second: 1 / perImage, gflop_per_image: flops / 1e9,
                       effective_gflops: effective, peak_gflops: peak, share_of_peak: effective / peak,
-                      layers: layers ? try layerTimes(model, batch: batch) { observe in
-                          _ = try g.generate(z: z, labels: labels, count: batch, truncation: Truncation(psi: 0.7), noise: .const, observe: observe)
+                      layers: layers ? try layerTimes(model, batch: batch, iterations: times.count) { stepTime in
+                          try g.withGenerated(z: z, labels: labels, count: batch, truncation: Truncation(psi: 0.7), noise: .const,
+                                              stepTime: stepTime) { _, _ in }
                       } : nil)
     }
 
-    /// Time between consecutive node outputs is that node's time (the run is sequential).
-    private static func layerTimes(_ model: Model, batch: Int, _ once: (((String, Value) -> Void)?) throws -> Void) throws -> [LayerTime] {
+    /// Median wall time of every step of the steady-state run, fused as in the timed runs (parts
+    /// of primitive ops, from ONNX, run node by node and are not broken down).
+    private static func layerTimes(_ model: Model, batch: Int, iterations: Int,
+                                   _ once: (@escaping ([String], Duration) -> Void) throws -> Void) throws -> [LayerTime] {
         let flops = Dictionary(try FlopCount.perNode(model.imported.graph).map { ($0.node, $0.flops) }) { a, _ in a }
-        let clock = ContinuousClock()
-        var last = clock.now
-        var out: [LayerTime] = []
-        try once { name, _ in
-            let now = clock.now
-            let key = name.hasPrefix("mapping.") ? "mapping/" + name.dropFirst(8) : "synthesis/" + name
-            let s = seconds(now - last) / Double(batch)
-            out.append(LayerTime(layer: name, seconds: s, gflops: s > 0 ? (flops[key] ?? 0) / s / 1e9 : 0))
-            last = now
+        func work(_ name: String) -> Double {
+            flops[name.hasPrefix("mapping.") ? "mapping/" + name.dropFirst(8) : "synthesis/" + name] ?? 0
         }
-        return out
+        func row(_ nodes: [String], _ s: Double) -> LayerTime {
+            let label = nodes.count > 1 ? "\(nodes.first!) … \(nodes.last!)" : nodes.first ?? ""
+            return LayerTime(layer: label, nodes: nodes, seconds: s, gflops: s > 0 ? nodes.map(work).reduce(0, +) / s / 1e9 : 0)
+        }
+        var runs: [[([String], Duration)]] = []
+        for _ in 0..<max(1, iterations) {
+            let steps = StepLog()
+            try once { steps.entries.append(($0, $1)) }
+            runs.append(steps.entries)
+        }
+        let first = runs[0]
+        return first.indices.map { i in
+            let times = runs.map { seconds($0[i].1) }.sorted()
+            return row(first[i].0, times[times.count / 2] / Double(batch))
+        }
+    }
+
+    /// What the timing callback collects (it escapes into the run's closures).
+    private final class StepLog {
+        var entries: [([String], Duration)] = []
     }
 
     static func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }

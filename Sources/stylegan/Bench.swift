@@ -15,7 +15,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Images per forward pass.") var batch: Int = 1
     @Option(help: "Threads for the kernels (default: every online processor).") var threads: Int?
     @Option(help: "Timed runs (the median is reported).") var iterations: Int = 5
-    @Flag(help: "Also time every layer.") var layers = false
+    @Flag(help: "Also time every step of the run (median): a node, or the nodes it runs fused.") var layers = false
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() throws {
@@ -39,9 +39,11 @@ struct Bench: ParsableCommand {
             print(String(format: "%.2f GFLOP per image, %.1f GFLOP/s effective = %.0f %% of the measured %.0f GFLOP/s FMA peak",
                          r.gflop_per_image, r.effective_gflops, 100 * r.share_of_peak, r.peak_gflops))
             if let rows = r.layers {
-                print("layer".padding(toLength: 36, withPad: " ", startingAt: 0) + "       ms   GFLOP/s")
+                // One row per step as the executor runs it: fused chains of nodes show their first and last node.
+                let width = max(36, rows.map(\.layer.count).max() ?? 0)
+                print("layer".padding(toLength: width, withPad: " ", startingAt: 0) + "       ms   GFLOP/s")
                 for row in rows where row.seconds * 1000 >= 0.05 {
-                    print(row.layer.padding(toLength: 36, withPad: " ", startingAt: 0) + String(format: " %8.3f %9.1f", row.seconds * 1000, row.gflops))
+                    print(row.layer.padding(toLength: width, withPad: " ", startingAt: 0) + String(format: " %8.3f %9.1f", row.seconds * 1000, row.gflops))
                 }
             }
         }

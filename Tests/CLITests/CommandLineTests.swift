@@ -27,6 +27,12 @@ import TestSupport
         #expect((json["seconds_per_image"] as? Double ?? 0) > 0)
         #expect(json["threads"] as? Int == 1)
         #expect((json["gflop_per_image"] as? Double ?? 0) > 0)
-        #expect((json["layers"] as? [Any])?.isEmpty == false)
+        // One row per step of the fused run; together they do every synthesis convolution once.
+        let layers = try #require(json["layers"] as? [[String: Any]])
+        let nodes = layers.flatMap { $0["nodes"] as? [String] ?? [] }
+        let convs = nodes.filter { $0.hasPrefix("synthesis.") && $0.hasSuffix(".conv") }
+        #expect(convs.count == Set(convs).count && convs.contains("synthesis.b32.conv1.conv") && convs.contains("synthesis.b32.torgb.conv"),
+                "\(nodes)")
+        #expect(layers.contains { ($0["nodes"] as? [String])?.count ?? 0 > 1 }, "no fused step")
     }
 }
