@@ -9,21 +9,20 @@
 // channel pair instead of 9). The odd phase's values all meet the same 1-D weight w1, so only
 // 5 × 5 = 25 distinct weight matrices exist (the GEMMs that share one run one after the other).
 //
-// Per chunk of whole tile rows: the input transform (times the input-channel scale) writes V in
-// packed-B order, then per block of output channels: the 25 GEMMs on the weights transformed at
-// load, and per channel the output transform (times the output-channel scale) into a band of
-// rows, from which the FIR (or a plain copy) writes the output as rows complete. A tile row's
-// result depends only on its input and the fixed K blocking, never on the chunking or threads.
+// Per chunk of whole tile rows, in two parallel phases: the input transform (times the
+// input-channel scale) writes V in packed-B order, split over input channels; then, split over
+// output channels, the 49 GEMMs on the weights transformed at load and per channel the output
+// transform (times the output-channel scale) into a band of rows, from which the FIR (or a plain
+// copy) writes the output as rows complete. A tile row's result depends only on its input and the
+// fixed K blocking, never on the chunking or the threads.
 #include "ck_internal.h"
 
 #include <string.h>
 
 // Chunks: at least WUP_MIN_TILES tiles (three micro-kernel strips), more while V (49·C·tiles
-// floats) stays under WUP_V_FLOATS; M (49·ob·tiles) up to WUP_M_FLOATS, which keeps all output
-// channels in one block for StyleGAN's shapes. Measured on 512→256 at 32² and 128→64 at 128²
-// (1 thread): chunks of 48 tiles to the whole map and M budgets of 384K–3M floats within ±7 %.
+// floats) stays under WUP_V_FLOATS. Measured on 512→256 at 32² and 128→64 at 128² (1 thread):
+// chunks of 48 tiles to the whole map within ±7 %.
 #define WUP_V_FLOATS (128 * 1024)
-#define WUP_M_FLOATS (1024 * 1024)
 #define WUP_MIN_TILES 48
 
 // Per axis: transformed value ξ (0 … 6) meets 1-D weight ξ (< 4) or 4 (the odd phase).
@@ -58,118 +57,116 @@ void ck_pack_winograd_up_weights(ptrdiff_t out_ch, ptrdiff_t in_ch, const float 
 
 int ck_winograd_up_suits(ptrdiff_t in_ch, ptrdiff_t out_ch, ptrdiff_t h, ptrdiff_t w) {
     (void)in_ch;
-    (void)out_ch;
-    return h >= 8 && w >= 8;
+    // Measured (Benchmarks/Kernels.md, 1 thread): faster than the direct kernel from 32² inputs on,
+    // slower on 16² (too few tiles per GEMM) and with 32 output channels (the transforms' share).
+    return h >= 32 && w >= 32 && out_ch >= 64;
 }
 
 typedef struct wup_job {
     struct ck_context *ctx;
     const ck_conv_args *a;
-    ptrdiff_t oh, ow, fh, fw, tiles_x, tiles_y, chunk_rows, ob, hist, ldb, band_rows;
-    ptrdiff_t row_work, row_hist; // tile rows per row piece, its row_hist rows of history included
-    int row_pieces, ch_pieces;
-    size_t v_floats, m_floats, work_floats;
+    ptrdiff_t oh, ow, fh, fw, tiles_x, tiles_y, chunk_rows, hist, ldb, band_rows;
+    int in_pieces, gemm_pieces, out_pieces;
+    size_t work_floats;
+    // The chunk being run: sample s, tile rows [c0, c1); V, M and the bands of all output
+    // channels (kept from chunk to chunk), shared by the threads; the next FIR row to write and,
+    // after the chunk, the next one after it.
+    ptrdiff_t s, c0, c1, next_oy, oy_after;
+    float *v, *m, *bands;
 } wup_job;
 
-// Row piece i: tile rows [*t0, *t1) it outputs, computed from *th on (one tile row earlier than
-// *t0 for all but the first, for the FIR's rows above), and the first output row it writes.
-static void row_piece(const wup_job *j, int i, ptrdiff_t *th, ptrdiff_t *t0, ptrdiff_t *t1) {
-    const ptrdiff_t w = j->row_work, h = j->row_hist;
-    *t0 = ck_min(i == 0 ? 0 : w + (i - 1) * (w - h), j->tiles_y);
-    *t1 = ck_min(i == j->row_pieces - 1 ? j->tiles_y : w + i * (w - h), j->tiles_y);
-    *th = *t0 > 0 ? *t0 - h : *t0;
+// The chunk's tiles, their 16-column padding, and the distance between the slices V_ξ [C × npad]
+// and M_ξ [O × npad] of transformed value ξ = ξy·7 + ξx: a little more than their size, because
+// with whole 4 KiB multiples between them the 49 streams the transforms write or read fall in the
+// same L1 sets (measured: 30 → 24 ms on 128→64 at 128², 1 thread).
+static void chunk_geometry(const wup_job *j, ptrdiff_t *nt, ptrdiff_t *npad, ptrdiff_t *vs, ptrdiff_t *ms) {
+    *nt = (j->c1 - j->c0) * j->tiles_x;
+    *npad = ck_round_up(*nt, CK_NR);
+    *vs = j->a->c * *npad + CK_NR;
+    *ms = j->a->out_ch * *npad + CK_NR;
 }
 
-// First FIR output row (or transposed output row without a FIR) that row piece i writes.
-static ptrdiff_t first_out_row(const wup_job *j, int i) {
-    if (i >= j->row_pieces) return j->a->fir ? j->fh : j->oh;
-    ptrdiff_t th, t0, t1;
-    row_piece(j, i, &th, &t0, &t1);
-    if (!j->a->fir) return ck_min(6 * t0, j->oh);
-    if (t0 == 0) return 0;
-    if (t0 >= j->tiles_y) return j->fh;
-    // The first row whose bottom tap is in tile row t0 (rows above are the previous piece's).
-    return ck_min(j->fh, ck_max(0, 6 * t0 + j->a->fir->pad_y0 - j->a->fir->taps + 1));
+// Phase 1 of a chunk: the input transform of a piece of the input channels, straight into V in
+// packed-B order (scaled by the input-channel scale on the way, as the direct path scales).
+static void wup_input_task(void *arg, int task, int worker) {
+    wup_job *j = arg;
+    const ck_conv_args *a = j->a;
+    const ptrdiff_t C = a->c, H = a->h, W = a->w, kcb = ck_kc_block(C);
+    ptrdiff_t i0, i1, nt, npad, vs, ms;
+    ck_piece(C, 1, j->in_pieces, task, &i0, &i1);
+    chunk_geometry(j, &nt, &npad, &vs, &ms);
+    float *work = ck_scratch_get(j->ctx, worker, CK_SLOT_WORK3, j->work_floats);
+    for (ptrdiff_t i = i0; i < i1; i++) {
+        const float sc = a->in_scale ? a->in_scale[j->s * C + i] * a->in_scale_gain : 1.0f;
+        const ptrdiff_t pc = i / kcb * kcb, kc = ck_min(kcb, C - pc);
+        float *vp[49];
+        for (int xi = 0; xi < 49; xi++) vp[xi] = j->v + xi * vs + npad * pc + (i - pc) * CK_NR;
+        ck_context_ops(j->ctx)->wup_input(a->x + (j->s * C + i) * H * W, H, W, sc, j->c0, j->c1 - j->c0, j->tiles_x, vp,
+                                          CK_NR * kc, work);
+        // Columns past the last tile (in the last strip): zero, so the discarded lanes stay finite.
+        for (int xi = 0; xi < 49 && npad > nt; xi++) {
+            float *pad = vp[xi] + (nt / CK_NR) * CK_NR * kc;
+            for (ptrdiff_t t = nt % CK_NR; t < CK_NR; t++) pad[t] = 0.0f;
+        }
+    }
 }
 
-static void wup_task(void *arg, int task, int worker) {
+// Phase 2: the 49 GEMMs M_ξ = U_g(ξ) · V_ξ for all output channels on a piece of the chunk's
+// 16-tile strips (all of A's rows reuse each strip of V while it is in L1).
+static void wup_gemm_task(void *arg, int task, int worker) {
+    wup_job *j = arg;
+    const ck_conv_args *a = j->a;
+    const ptrdiff_t C = a->c, O = a->out_ch, ustride = (ptrdiff_t)ck_packed_a_count(O, C);
+    ptrdiff_t n0, n1, nt, npad, vs, ms;
+    chunk_geometry(j, &nt, &npad, &vs, &ms);
+    ck_piece(nt, CK_NR, j->gemm_pieces, task, &n0, &n1);
+    for (int k = 0; k < 49 && n1 > n0; k++) { // grouped by weight matrix, so each is reused from cache
+        const int xi = wup_order[k], g = group_of(xi / 7) * 5 + group_of(xi % 7);
+        ck_gemm_problem p;
+        memset(&p, 0, sizeof p);
+        p.m = O;
+        p.n = nt;
+        p.k = C;
+        p.a = a->winograd + g * ustride;
+        p.a_packed = 1;
+        p.b_kind = CK_B_PACKED;
+        p.b = j->v + xi * vs;
+        p.row_scale_div = 1;
+        ck_gemm_rect(j->ctx, worker, &p, 0, O, n0, n1, j->m + xi * ms + n0, npad);
+    }
+}
+
+// Phase 3: for a piece of the output channels, the output transform (times the output-channel
+// scale) into each channel's band, then the FIR (or a copy) of the rows that are complete.
+static void wup_output_task(void *arg, int task, int worker) {
     wup_job *j = arg;
     const ck_conv_args *a = j->a;
     const ck_ops *ops = ck_context_ops(j->ctx);
-    const int per = j->row_pieces * j->ch_pieces, s = task / per, rp = task % per / j->ch_pieces;
-    const ptrdiff_t C = a->c, H = a->h, W = a->w, O = a->out_ch, tx = j->tiles_x, kcb = ck_kc_block(C);
-    ptrdiff_t o0, o1, th, t0, t1;
-    ck_piece(O, CK_MR, j->ch_pieces, task % j->ch_pieces, &o0, &o1);
-    row_piece(j, rp, &th, &t0, &t1);
-    if (o1 <= o0 || t1 <= t0) return;
-    const ptrdiff_t out_lo = first_out_row(j, rp), out_hi = first_out_row(j, rp + 1);
-    const float *x = a->x + s * C * H * W;
-    float *v = ck_scratch_get(j->ctx, worker, CK_SLOT_WORK, j->v_floats);
-    float *mbuf = ck_scratch_get(j->ctx, worker, CK_SLOT_WORK2, j->m_floats);
-    float *bands = ck_scratch_get(j->ctx, worker, CK_SLOT_WORK3, j->work_floats);
-    const ptrdiff_t per_band = j->band_rows * j->ldb;
-    float *work = bands + (o1 - o0) * per_band;
-    const ptrdiff_t ustride = (ptrdiff_t)ck_packed_a_count(O, C);
-    ptrdiff_t next_oy = out_lo;
-    for (ptrdiff_t c0 = th; c0 < t1; c0 += j->chunk_rows) {
-        const ptrdiff_t c1 = ck_min(c0 + j->chunk_rows, t1), nt = (c1 - c0) * tx, npad = ck_round_up(nt, CK_NR);
-        // V_ξ [C × tiles] and M_ξ [ob × tiles] of transformed value ξ = ξy·7 + ξx, in slices a
-        // little more than their size apart: with whole 4 KiB multiples between them, the 49
-        // streams the transforms write or read would all fall in the same L1 sets (measured:
-        // 30 → 24 ms on 128→64 at 128²).
-        const ptrdiff_t vs = C * npad + CK_NR, ms = (ptrdiff_t)j->ob * npad + CK_NR;
-        // Input transform, one channel at a time, straight into packed-B order.
-        for (ptrdiff_t i = 0; i < C; i++) {
-            const float sc = a->in_scale ? a->in_scale[s * C + i] * a->in_scale_gain : 1.0f;
-            const ptrdiff_t pc = i / kcb * kcb, kc = ck_min(kcb, C - pc);
-            float *vp[49];
-            for (int xi = 0; xi < 49; xi++) vp[xi] = v + xi * vs + npad * pc + (i - pc) * CK_NR;
-            ops->wup_input(x + i * H * W, H, W, sc, c0, c1 - c0, tx, vp, CK_NR * kc, work);
-            // Columns past the last tile (in the last strip): zero, so the discarded lanes stay finite.
-            if (npad > nt)
-                for (int xi = 0; xi < 49; xi++) {
-                    float *pad = vp[xi] + (nt / CK_NR) * CK_NR * kc;
-                    for (ptrdiff_t t = nt % CK_NR; t < CK_NR; t++) pad[t] = 0.0f;
-                }
+    const ptrdiff_t O = a->out_ch, tx = j->tiles_x, c0 = j->c0, c1 = j->c1, s = j->s;
+    ptrdiff_t o0, o1, nt, npad, vs, ms;
+    ck_piece(O, 1, j->out_pieces, task, &o0, &o1);
+    chunk_geometry(j, &nt, &npad, &vs, &ms);
+    float *work = ck_scratch_get(j->ctx, worker, CK_SLOT_WORK3, j->work_floats);
+    const ptrdiff_t r0 = 6 * c0, done = ck_min(6 * c1, j->oh) - 1;
+    for (ptrdiff_t o = o0; o < o1; o++) {
+        const float sc = a->out_scale ? a->out_scale[s * O + o] : 1.0f;
+        // Band: hist rows kept from the previous chunk, then the chunk's 6 rows per tile row.
+        float *band = j->bands + o * j->band_rows * j->ldb;
+        for (ptrdiff_t ty = c0; ty < c1; ty++) {
+            const float *mt[49];
+            for (int xi = 0; xi < 49; xi++) mt[xi] = j->m + xi * ms + o * npad + (ty - c0) * tx;
+            ops->wup_output(mt, tx, sc, band + (j->hist + 6 * (ty - c0)) * j->ldb, j->ldb, work);
         }
-        for (ptrdiff_t ob0 = o0; ob0 < o1; ob0 += j->ob) {
-            const ptrdiff_t ob1 = ck_min(ob0 + j->ob, o1);
-            for (int k = 0; k < 49; k++) { // grouped by weight matrix, so each is reused from cache
-                const int xi = wup_order[k], g = group_of(xi / 7) * 5 + group_of(xi % 7);
-                ck_gemm_problem p;
-                memset(&p, 0, sizeof p);
-                p.m = O;
-                p.n = nt;
-                p.k = C;
-                p.a = a->winograd + g * ustride;
-                p.a_packed = 1;
-                p.b_kind = CK_B_PACKED;
-                p.b = v + xi * vs;
-                p.row_scale_div = 1;
-                ck_gemm_rect(j->ctx, worker, &p, ob0, ob1, 0, nt, mbuf + xi * ms, npad);
-            }
-            for (ptrdiff_t o = ob0; o < ob1; o++) {
-                const float sc = a->out_scale ? a->out_scale[s * O + o] : 1.0f;
-                // Band: hist rows kept from the previous chunk, then the chunk's 6 rows per tile row.
-                float *band = bands + (o - o0) * per_band;
-                for (ptrdiff_t ty = c0; ty < c1; ty++) {
-                    const float *mt[49];
-                    for (int xi = 0; xi < 49; xi++) mt[xi] = mbuf + xi * ms + (o - ob0) * npad + (ty - c0) * tx;
-                    ops->wup_output(mt, tx, sc, band + (j->hist + 6 * (ty - c0)) * j->ldb, j->ldb, work);
-                }
-                const ptrdiff_t r0 = 6 * c0, done = ck_min(6 * c1, j->oh) - 1;
-                if (a->fir) {
-                    const ptrdiff_t oy = ck_convt_fir_band(j->ctx, a->fir, j->oh, j->fw, band, j->ldb, r0, done,
-                                                           a->y + (s * O + o) * j->fh * j->fw, next_oy, out_hi, work);
-                    if (o == o1 - 1) next_oy = oy;
-                    if (c1 < t1) // keep the last hist rows for the next chunk's filter taps
-                        memmove(band, band + 6 * (c1 - c0) * j->ldb, (size_t)(j->hist * j->ldb) * sizeof(float));
-                } else {
-                    float *yo = a->y + (s * O + o) * j->oh * j->ow;
-                    for (ptrdiff_t r = ck_max(r0, out_lo); r <= done && r < out_hi; r++)
-                        memcpy(yo + r * j->ow, band + (r - r0) * j->ldb, (size_t)j->ow * sizeof(float));
-                }
-            }
+        if (a->fir) {
+            const ptrdiff_t oy = ck_convt_fir_band(j->ctx, a->fir, j->oh, j->fw, band, j->ldb, r0, done,
+                                                   a->y + (s * O + o) * j->fh * j->fw, j->next_oy, j->fh, work);
+            if (o == 0) j->oy_after = oy; // the same for every channel
+            if (c1 < j->tiles_y) // keep the last hist rows for the next chunk's filter taps
+                memmove(band, band + 6 * (c1 - c0) * j->ldb, (size_t)(j->hist * j->ldb) * sizeof(float));
+        } else {
+            float *yo = a->y + (s * O + o) * j->oh * j->ow;
+            for (ptrdiff_t r = r0; r <= done; r++)
+                memcpy(yo + r * j->ow, band + (r - r0) * j->ldb, (size_t)j->ow * sizeof(float));
         }
     }
 }
@@ -201,33 +198,35 @@ void ck_conv_transpose2d_winograd(ck_context *ctx, const ck_conv_args *a) {
     }
     j.chunk_rows = best;
     const ptrdiff_t npad = ck_round_up(j.chunk_rows * j.tiles_x, CK_NR);
-    j.ob = ck_max(CK_MR, WUP_M_FLOATS / (49 * npad) / CK_MR * CK_MR);
+    // Threads split each chunk three times: its input channels for the input transform, its
+    // strips of tiles for the GEMMs (every thread with all of A's rows), its output channels for
+    // the output transform and the FIR. Nothing is computed twice, and every tile row keeps its
+    // arithmetic.
     const int threads = ck_context_threads(ctx);
-    // Threads take row ranges (no input transform done twice; each range but the first recomputes
-    // the tile row above it for the FIR's taps) when there are enough tile rows, else channels
-    // (each piece then transforms the whole input).
-    j.row_pieces = 1;
-    j.ch_pieces = 1;
-    const ptrdiff_t mu = (O + CK_MR - 1) / CK_MR;
-    if (threads > 1 && a->n < threads) {
-        const int parts = threads;
-        if (j.tiles_y >= 4 * parts && (!a->fir || a->fir->taps <= 7)) j.row_pieces = parts;
-        else j.ch_pieces = (int)ck_min(mu, parts);
-    }
-    j.row_hist = a->fir ? 1 : 0;
-    j.row_work = (j.tiles_y + (j.row_pieces - 1) * j.row_hist + j.row_pieces - 1) / j.row_pieces;
+    j.in_pieces = (int)ck_min(threads, C);
+    j.gemm_pieces = (int)ck_min(npad / CK_NR, threads);
+    j.out_pieces = (int)ck_min(threads, O);
     j.ldb = ck_round_up(6 * j.tiles_x, 16);
     j.band_rows = j.hist + 6 * j.chunk_rows;
     // Transform work (wup_input: 28 rows of a chunk's tiles and 3 phase rows; wup_output: 21 rows
     // of a tile row's tiles) or the FIR's row.
     const ptrdiff_t ldp = ck_round_up(j.tiles_x + 1, 16);
-    const ptrdiff_t work = ck_max(ck_max(28 * j.chunk_rows * j.tiles_x + 3 * ldp, 21 * ldp), ck_round_up(j.ow + 2 * j.hist, 16));
-    const ptrdiff_t piece_ch = (mu + j.ch_pieces - 1) / j.ch_pieces * CK_MR;
-    j.work_floats = (size_t)(ck_min(piece_ch, O) * j.band_rows * j.ldb + work);
-    j.v_floats = (size_t)(49 * (C * npad + CK_NR));
-    j.m_floats = (size_t)(49 * (j.ob * npad + CK_NR));
-    ck_scratch_reserve(ctx, CK_SLOT_WORK, j.v_floats);
-    ck_scratch_reserve(ctx, CK_SLOT_WORK2, j.m_floats);
+    j.work_floats = (size_t)ck_max(ck_max(28 * j.chunk_rows * j.tiles_x + 3 * ldp, 21 * ldp),
+                                   ck_round_up(j.ow + 2 * j.hist, 16));
     ck_scratch_reserve(ctx, CK_SLOT_WORK3, j.work_floats);
-    ck_parallel(ctx, (int)(a->n * j.row_pieces * j.ch_pieces), wup_task, &j);
+    // V, M and the bands: the caller's (worker 0's) buffer.
+    const size_t v_floats = (size_t)(49 * (C * npad + CK_NR)), m_floats = (size_t)(49 * (O * npad + CK_NR));
+    j.v = ck_scratch_get(ctx, 0, CK_SLOT_WORK, v_floats + m_floats + (size_t)(O * j.band_rows * j.ldb));
+    j.m = j.v + v_floats;
+    j.bands = j.m + m_floats;
+    for (j.s = 0; j.s < a->n; j.s++) {
+        j.next_oy = 0;
+        for (j.c0 = 0; j.c0 < j.tiles_y; j.c0 = j.c1) {
+            j.c1 = ck_min(j.c0 + j.chunk_rows, j.tiles_y);
+            ck_parallel(ctx, j.in_pieces, wup_input_task, &j);
+            ck_parallel(ctx, j.gemm_pieces, wup_gemm_task, &j);
+            ck_parallel(ctx, j.out_pieces, wup_output_task, &j);
+            j.next_oy = j.oy_after;
+        }
+    }
 }
