@@ -20,9 +20,11 @@
 #include <string.h>
 
 // Chunks: at least WUP_MIN_TILES tiles (three micro-kernel strips), more while V (49·C·tiles
-// floats) stays under WUP_V_FLOATS. Measured on 512→256 at 32² and 128→64 at 128² (1 thread):
-// chunks of 48 tiles to the whole map within ±7 %.
+// floats) stays under WUP_V_FLOATS; M (49·ob·tiles) up to WUP_M_FLOATS per block of output
+// channels. Measured on 512→256 at 32² and 128→64 at 128² (1 thread): chunks of 48 tiles to the
+// whole map, M budgets of 384K–3M floats, all within ±7 %.
 #define WUP_V_FLOATS (128 * 1024)
+#define WUP_M_FLOATS (384 * 1024)
 #define WUP_MIN_TILES 48
 
 // Per axis: transformed value ξ (0 … 6) meets 1-D weight ξ (< 4) or 4 (the odd phase).
@@ -57,33 +59,34 @@ void ck_pack_winograd_up_weights(ptrdiff_t out_ch, ptrdiff_t in_ch, const float 
 
 int ck_winograd_up_suits(ptrdiff_t in_ch, ptrdiff_t out_ch, ptrdiff_t h, ptrdiff_t w) {
     (void)in_ch;
-    // Measured (Benchmarks/Kernels.md, 1 thread): faster than the direct kernel from 32² inputs on,
-    // slower on 16² (too few tiles per GEMM) and with 32 output channels (the transforms' share).
-    return h >= 32 && w >= 32 && out_ch >= 64;
+    (void)out_ch;
+    // Measured (Benchmarks/Kernels.md): faster than the direct kernel from 32² inputs on (StyleGAN's
+    // 512 → 512 … 64 → 32 layers), slower on 16² (too few tiles per GEMM).
+    return h >= 32 && w >= 32;
 }
 
 typedef struct wup_job {
     struct ck_context *ctx;
     const ck_conv_args *a;
-    ptrdiff_t oh, ow, fh, fw, tiles_x, tiles_y, chunk_rows, hist, ldb, band_rows;
-    int in_pieces, gemm_pieces, out_pieces;
-    size_t work_floats;
-    // The chunk being run: sample s, tile rows [c0, c1); V, M and the bands of all output
-    // channels (kept from chunk to chunk), shared by the threads; the next FIR row to write and,
-    // after the chunk, the next one after it.
+    ptrdiff_t oh, ow, fh, fw, tiles_x, tiles_y, chunk_rows, ob, hist, ldb, band_rows;
+    int in_pieces, out_pieces;
+    size_t m_floats, work_floats;
+    // The chunk being run: sample s, tile rows [c0, c1); V and the bands of all output channels
+    // (kept from chunk to chunk), shared by the threads; the next FIR row to write and, after the
+    // chunk, the next one after it.
     ptrdiff_t s, c0, c1, next_oy, oy_after;
-    float *v, *m, *bands;
+    float *v, *bands;
 } wup_job;
 
 // The chunk's tiles, their 16-column padding, and the distance between the slices V_ξ [C × npad]
-// and M_ξ [O × npad] of transformed value ξ = ξy·7 + ξx: a little more than their size, because
+// and M_ξ [ob × npad] of transformed value ξ = ξy·7 + ξx: a little more than their size, because
 // with whole 4 KiB multiples between them the 49 streams the transforms write or read fall in the
 // same L1 sets (measured: 30 → 24 ms on 128→64 at 128², 1 thread).
 static void chunk_geometry(const wup_job *j, ptrdiff_t *nt, ptrdiff_t *npad, ptrdiff_t *vs, ptrdiff_t *ms) {
     *nt = (j->c1 - j->c0) * j->tiles_x;
     *npad = ck_round_up(*nt, CK_NR);
     *vs = j->a->c * *npad + CK_NR;
-    *ms = j->a->out_ch * *npad + CK_NR;
+    *ms = j->ob * *npad + CK_NR;
 }
 
 // Phase 1 of a chunk: the input transform of a piece of the input channels, straight into V in
@@ -111,62 +114,56 @@ static void wup_input_task(void *arg, int task, int worker) {
     }
 }
 
-// Phase 2: the 49 GEMMs M_ξ = U_g(ξ) · V_ξ for all output channels on a piece of the chunk's
-// 16-tile strips (all of A's rows reuse each strip of V while it is in L1).
-static void wup_gemm_task(void *arg, int task, int worker) {
-    wup_job *j = arg;
-    const ck_conv_args *a = j->a;
-    const ptrdiff_t C = a->c, O = a->out_ch, ustride = (ptrdiff_t)ck_packed_a_count(O, C);
-    ptrdiff_t n0, n1, nt, npad, vs, ms;
-    chunk_geometry(j, &nt, &npad, &vs, &ms);
-    ck_piece(nt, CK_NR, j->gemm_pieces, task, &n0, &n1);
-    for (int k = 0; k < 49 && n1 > n0; k++) { // grouped by weight matrix, so each is reused from cache
-        const int xi = wup_order[k], g = group_of(xi / 7) * 5 + group_of(xi % 7);
-        ck_gemm_problem p;
-        memset(&p, 0, sizeof p);
-        p.m = O;
-        p.n = nt;
-        p.k = C;
-        p.a = a->winograd + g * ustride;
-        p.a_packed = 1;
-        p.b_kind = CK_B_PACKED;
-        p.b = j->v + xi * vs;
-        p.row_scale_div = 1;
-        ck_gemm_rect(j->ctx, worker, &p, 0, O, n0, n1, j->m + xi * ms + n0, npad);
-    }
-}
-
-// Phase 3: for a piece of the output channels, the output transform (times the output-channel
-// scale) into each channel's band, then the FIR (or a copy) of the rows that are complete.
+// Phase 2: for a piece of the output channels, block by block: the 49 GEMMs M_ξ = U_g(ξ) · V_ξ,
+// then per channel the output transform (times the output-channel scale) into its band and the
+// FIR (or a copy) of the rows that are complete.
 static void wup_output_task(void *arg, int task, int worker) {
     wup_job *j = arg;
     const ck_conv_args *a = j->a;
     const ck_ops *ops = ck_context_ops(j->ctx);
-    const ptrdiff_t O = a->out_ch, tx = j->tiles_x, c0 = j->c0, c1 = j->c1, s = j->s;
+    const ptrdiff_t C = a->c, O = a->out_ch, tx = j->tiles_x, c0 = j->c0, c1 = j->c1, s = j->s;
     ptrdiff_t o0, o1, nt, npad, vs, ms;
-    ck_piece(O, 1, j->out_pieces, task, &o0, &o1);
+    ck_piece(O, CK_MR, j->out_pieces, task, &o0, &o1);
     chunk_geometry(j, &nt, &npad, &vs, &ms);
+    float *mbuf = ck_scratch_get(j->ctx, worker, CK_SLOT_WORK2, j->m_floats);
     float *work = ck_scratch_get(j->ctx, worker, CK_SLOT_WORK3, j->work_floats);
-    const ptrdiff_t r0 = 6 * c0, done = ck_min(6 * c1, j->oh) - 1;
-    for (ptrdiff_t o = o0; o < o1; o++) {
-        const float sc = a->out_scale ? a->out_scale[s * O + o] : 1.0f;
-        // Band: hist rows kept from the previous chunk, then the chunk's 6 rows per tile row.
-        float *band = j->bands + o * j->band_rows * j->ldb;
-        for (ptrdiff_t ty = c0; ty < c1; ty++) {
-            const float *mt[49];
-            for (int xi = 0; xi < 49; xi++) mt[xi] = j->m + xi * ms + o * npad + (ty - c0) * tx;
-            ops->wup_output(mt, tx, sc, band + (j->hist + 6 * (ty - c0)) * j->ldb, j->ldb, work);
+    const ptrdiff_t ustride = (ptrdiff_t)ck_packed_a_count(O, C), r0 = 6 * c0, done = ck_min(6 * c1, j->oh) - 1;
+    for (ptrdiff_t ob0 = o0; ob0 < o1; ob0 += j->ob) {
+        const ptrdiff_t ob1 = ck_min(ob0 + j->ob, o1);
+        for (int k = 0; k < 49; k++) { // grouped by weight matrix, so each is reused from cache
+            const int xi = wup_order[k], g = group_of(xi / 7) * 5 + group_of(xi % 7);
+            ck_gemm_problem p;
+            memset(&p, 0, sizeof p);
+            p.m = O;
+            p.n = nt;
+            p.k = C;
+            p.a = a->winograd + g * ustride;
+            p.a_packed = 1;
+            p.b_kind = CK_B_PACKED;
+            p.b = j->v + xi * vs;
+            p.row_scale_div = 1;
+            ck_gemm_rect(j->ctx, worker, &p, ob0, ob1, 0, nt, mbuf + xi * ms, npad);
         }
-        if (a->fir) {
-            const ptrdiff_t oy = ck_convt_fir_band(j->ctx, a->fir, j->oh, j->fw, band, j->ldb, r0, done,
-                                                   a->y + (s * O + o) * j->fh * j->fw, j->next_oy, j->fh, work);
-            if (o == 0) j->oy_after = oy; // the same for every channel
-            if (c1 < j->tiles_y) // keep the last hist rows for the next chunk's filter taps
-                memmove(band, band + 6 * (c1 - c0) * j->ldb, (size_t)(j->hist * j->ldb) * sizeof(float));
-        } else {
-            float *yo = a->y + (s * O + o) * j->oh * j->ow;
-            for (ptrdiff_t r = r0; r <= done; r++)
-                memcpy(yo + r * j->ow, band + (r - r0) * j->ldb, (size_t)j->ow * sizeof(float));
+        for (ptrdiff_t o = ob0; o < ob1; o++) {
+            const float sc = a->out_scale ? a->out_scale[s * O + o] : 1.0f;
+            // Band: hist rows kept from the previous chunk, then the chunk's 6 rows per tile row.
+            float *band = j->bands + o * j->band_rows * j->ldb;
+            for (ptrdiff_t ty = c0; ty < c1; ty++) {
+                const float *mt[49];
+                for (int xi = 0; xi < 49; xi++) mt[xi] = mbuf + xi * ms + (o - ob0) * npad + (ty - c0) * tx;
+                ops->wup_output(mt, tx, sc, band + (j->hist + 6 * (ty - c0)) * j->ldb, j->ldb, work);
+            }
+            if (a->fir) {
+                const ptrdiff_t oy = ck_convt_fir_band(j->ctx, a->fir, j->oh, j->fw, band, j->ldb, r0, done,
+                                                       a->y + (s * O + o) * j->fh * j->fw, j->next_oy, j->fh, work);
+                if (o == 0) j->oy_after = oy; // the same for every channel
+                if (c1 < j->tiles_y) // keep the last hist rows for the next chunk's filter taps
+                    memmove(band, band + 6 * (c1 - c0) * j->ldb, (size_t)(j->hist * j->ldb) * sizeof(float));
+            } else {
+                float *yo = a->y + (s * O + o) * j->oh * j->ow;
+                for (ptrdiff_t r = r0; r <= done; r++)
+                    memcpy(yo + r * j->ow, band + (r - r0) * j->ldb, (size_t)j->ow * sizeof(float));
+            }
         }
     }
 }
@@ -198,14 +195,13 @@ void ck_conv_transpose2d_winograd(ck_context *ctx, const ck_conv_args *a) {
     }
     j.chunk_rows = best;
     const ptrdiff_t npad = ck_round_up(j.chunk_rows * j.tiles_x, CK_NR);
-    // Threads split each chunk three times: its input channels for the input transform, its
-    // strips of tiles for the GEMMs (every thread with all of A's rows), its output channels for
-    // the output transform and the FIR. Nothing is computed twice, and every tile row keeps its
-    // arithmetic.
+    j.ob = ck_max(CK_MR, WUP_M_FLOATS / (49 * npad) / CK_MR * CK_MR);
+    // Threads split each chunk twice: its input channels for the input transform, then its output
+    // channels (one piece per thread: each piece's GEMMs read all of V). Nothing is computed twice,
+    // and every tile row keeps its arithmetic.
     const int threads = ck_context_threads(ctx);
     j.in_pieces = (int)ck_min(threads, C);
-    j.gemm_pieces = (int)ck_min(npad / CK_NR, threads);
-    j.out_pieces = (int)ck_min(threads, O);
+    j.out_pieces = (int)ck_min(threads, (O + CK_MR - 1) / CK_MR);
     j.ldb = ck_round_up(6 * j.tiles_x, 16);
     j.band_rows = j.hist + 6 * j.chunk_rows;
     // Transform work (wup_input: 28 rows of a chunk's tiles and 3 phase rows; wup_output: 21 rows
@@ -213,18 +209,18 @@ void ck_conv_transpose2d_winograd(ck_context *ctx, const ck_conv_args *a) {
     const ptrdiff_t ldp = ck_round_up(j.tiles_x + 1, 16);
     j.work_floats = (size_t)ck_max(ck_max(28 * j.chunk_rows * j.tiles_x + 3 * ldp, 21 * ldp),
                                    ck_round_up(j.ow + 2 * j.hist, 16));
+    j.m_floats = (size_t)(49 * (j.ob * npad + CK_NR));
+    ck_scratch_reserve(ctx, CK_SLOT_WORK2, j.m_floats);
     ck_scratch_reserve(ctx, CK_SLOT_WORK3, j.work_floats);
-    // V, M and the bands: the caller's (worker 0's) buffer.
-    const size_t v_floats = (size_t)(49 * (C * npad + CK_NR)), m_floats = (size_t)(49 * (O * npad + CK_NR));
-    j.v = ck_scratch_get(ctx, 0, CK_SLOT_WORK, v_floats + m_floats + (size_t)(O * j.band_rows * j.ldb));
-    j.m = j.v + v_floats;
-    j.bands = j.m + m_floats;
+    // V and the bands: the caller's (worker 0's) buffer.
+    const size_t v_floats = (size_t)(49 * (C * npad + CK_NR));
+    j.v = ck_scratch_get(ctx, 0, CK_SLOT_WORK, v_floats + (size_t)(O * j.band_rows * j.ldb));
+    j.bands = j.v + v_floats;
     for (j.s = 0; j.s < a->n; j.s++) {
         j.next_oy = 0;
         for (j.c0 = 0; j.c0 < j.tiles_y; j.c0 = j.c1) {
             j.c1 = ck_min(j.c0 + j.chunk_rows, j.tiles_y);
             ck_parallel(ctx, j.in_pieces, wup_input_task, &j);
-            ck_parallel(ctx, j.gemm_pieces, wup_gemm_task, &j);
             ck_parallel(ctx, j.out_pieces, wup_output_task, &j);
             j.next_oy = j.oy_after;
         }

@@ -51,9 +51,9 @@ extension KernelContext {
     /// [O, I, k, k] (packed with `layout: .transposed`) exactly as `Reference.convTranspose2dStride2`
     /// takes them: `y` [n, O, 2(h − 1) + k, 2(w − 1) + k]. GEMM into a column buffer (chunks of input
     /// rows) then col2im, or, with weights packed with `winograd: .f3x2`, Winograd on the output's
-    /// four phases (`algorithm`: `.automatic` takes it on inputs of at least 32×32 with at least 64
-    /// output channels, where it measured faster, or when the weights have no direct form;
-    /// `.winograd` always; `.packed` / `.direct` never). `inputScale` /
+    /// four phases (`algorithm`: `.automatic` takes it on inputs of at least 32×32, where it measured
+    /// faster, or when the weights have no direct form; `.winograd` always; `.packed` / `.direct`
+    /// never). `inputScale` /
     /// `outputScale` as in `conv2d`.
     public func convTranspose2dStride2(_ x: UnsafeBufferPointer<Float>, shape: ImageShape, weights: PackedConvWeights,
                                        inputScale: UnsafeBufferPointer<Float>? = nil, inputScaleGain: Float = 1,

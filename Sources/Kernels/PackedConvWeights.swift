@@ -50,8 +50,8 @@ public struct PackedConvWeights: Sendable {
     ///   - winograd: also pack a Winograd transform of the weights (3×3 only): F(m, 3) for the
     ///     `.conv` layout, which `KernelContext.conv2d` then uses on large enough maps, at t²/9 times
     ///     the weights' bytes (16/9 for F(2,3), 4× for F(4,3)); `.f3x2` for the `.transposed`
-    ///     layout, which `KernelContext.convTranspose2dStride2` uses on inputs of at least 32×32 with
-    ///     at least 64 output channels, at 25/9 times the weights' bytes.
+    ///     layout, which `KernelContext.convTranspose2dStride2` uses on inputs of at least 32×32, at
+    ///     25/9 times the weights' bytes.
     ///   - directForm: keep the direct form too (with `winograd` only; default). Without it the
     ///     weights take (t²/9 or 25/9) instead of 1 + that times their bytes, and the convolution
     ///     runs Winograd on every map, small ones included.

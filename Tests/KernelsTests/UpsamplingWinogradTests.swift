@@ -92,11 +92,10 @@ import TestSupport
         }
     }
 
-    /// `.automatic` takes the Winograd form on inputs of at least 32×32 with at least 64 output
-    /// channels, the direct kernel otherwise, and Winograd everywhere when the weights have no
-    /// direct form.
+    /// `.automatic` takes the Winograd form on inputs of at least 32×32, the direct kernel on
+    /// smaller ones, and Winograd everywhere when the weights have no direct form.
     @Test func automaticChoosesByShape() {
-        let cc = ConvCase(shape: ImageShape(n: 1, c: 3, h: 32, w: 32), outChannels: 64, kernel: 3, padding: 0)
+        let cc = ConvCase(shape: ImageShape(n: 1, c: 3, h: 32, w: 32), outChannels: 5, kernel: 3, padding: 0)
         var rng = SplitMix64(seed: 5)
         let w = rng.floats(cc.outChannels * cc.shape.c * 9)
         let both = Self.packed(w, cc), winoOnly = Self.packed(w, cc, directForm: false)
@@ -113,8 +112,6 @@ import TestSupport
         expectIdentical(run(both, large, .automatic), run(both, large, .winograd), "automatic at 32×32")
         expectIdentical(run(both, small, .automatic), run(both, small, .direct), "automatic at 31×40")
         expectIdentical(run(winoOnly, small, .automatic), run(both, small, .winograd), "no direct form at 31×40")
-        let narrow = Self.packed(rng.floats(32 * 3 * 9), ConvCase(shape: large, outChannels: 32, kernel: 3, padding: 0))
-        expectIdentical(run(narrow, large, .automatic), run(narrow, large, .direct), "automatic with 32 output channels")
         #expect(both.winogradByteCount > 0 && winoOnly.byteCount < both.byteCount)
     }
 }
