@@ -60,7 +60,7 @@ typedef struct ck_gemm_problem {
     const float *b_row_scale; // optional, per B row (row-major) or per input channel (im2col)
     float b_row_scale_gain;
     // im2col geometry (B(p, j): p = (i, ky, kx), j = (oy, ox))
-    ptrdiff_t im_h, im_w, im_ow;
+    ptrdiff_t im_h, im_w, im_ow, im_row0;
     int im_k, im_pad;
     int accumulate;
     const float *row_scale;
@@ -131,7 +131,7 @@ static inline ptrdiff_t ck_max(ptrdiff_t a, ptrdiff_t b) { return a > b ? a : b;
 void ck_gemm_rect(struct ck_context *ctx, int worker, const ck_gemm_problem *p, ptrdiff_t m0, ptrdiff_t m1,
                   ptrdiff_t n0, ptrdiff_t n1, float *c, ptrdiff_t ldc);
 /// The Winograd conv2d (winograd.c) on args->winograd, output oh × ow.
-void ck_conv2d_winograd(struct ck_context *ctx, const ck_conv_args *args, ptrdiff_t oh, ptrdiff_t ow);
+void ck_conv2d_winograd(struct ck_context *ctx, const ck_conv_args *args, ptrdiff_t row0, ptrdiff_t oh, ptrdiff_t ow);
 /// The Winograd transposed convolution (winograd_up.c) on args->winograd, optionally fused with
 /// args->fir.
 void ck_conv_transpose2d_winograd(struct ck_context *ctx, const ck_conv_args *args);

@@ -104,7 +104,7 @@ static void conv_task(void *arg, int task, int worker) {
 typedef struct convd_job {
     struct ck_context *ctx;
     const ck_conv_args *a;
-    ptrdiff_t oh, ow, wp, band_rows;
+    ptrdiff_t oh, ow, wp, band_rows, row0; // oh output rows from row row0 of the full output
     size_t band_floats, off_floats;
     int tm, tn;
 } convd_job;
@@ -134,7 +134,7 @@ static void convd_task(void *arg, int task, int worker) {
         for (ptrdiff_t i = 0; i < C; i++) {
             const float sc = in_scale ? in_scale[i] * a->in_scale_gain : 1.0f;
             for (ptrdiff_t rr = 0; rr < bh; rr++) {
-                const ptrdiff_t iy = by - pad + rr;
+                const ptrdiff_t iy = j->row0 + by - pad + rr;
                 ops->pad_row(iy >= 0 && iy < H ? x + (i * H + iy) * W : NULL, W, sc, pad, wp, band + (i * bh + rr) * wp);
             }
         }
@@ -188,11 +188,12 @@ static int conv_direct_suits(ptrdiff_t ow) {
     return ow >= CK_NR && (padded - ow) * 8 <= padded;
 }
 
-static void conv2d_direct(ck_context *ctx, const ck_conv_args *a, ptrdiff_t oh, ptrdiff_t ow) {
+static void conv2d_direct(ck_context *ctx, const ck_conv_args *a, ptrdiff_t row0, ptrdiff_t oh, ptrdiff_t ow) {
     convd_job j;
     memset(&j, 0, sizeof j);
     j.ctx = ctx;
     j.a = a;
+    j.row0 = row0;
     j.oh = oh;
     j.ow = ow;
     j.wp = a->w + 2 * a->padding;
@@ -220,16 +221,18 @@ static void conv2d_direct(ck_context *ctx, const ck_conv_args *a, ptrdiff_t oh, 
 
 void ck_conv2d(ck_context *ctx, const ck_conv_args *a) {
     const int k = a->kernel, pad = a->padding;
-    const ptrdiff_t oh = a->h + 2 * pad - k + 1, ow = a->w + 2 * pad - k + 1;
-    if (a->n <= 0 || a->out_ch <= 0 || oh <= 0 || ow <= 0) return;
+    const ptrdiff_t full = a->h + 2 * pad - k + 1, ow = a->w + 2 * pad - k + 1;
+    // A range of output rows: the rest of the code sees a map of oh rows starting at row0.
+    const ptrdiff_t row0 = a->rows > 0 ? a->row0 : 0, oh = a->rows > 0 ? a->rows : full;
+    if (a->n <= 0 || a->out_ch <= 0 || oh <= 0 || ow <= 0 || row0 < 0 || row0 + oh > full) return;
     if (a->winograd && k == 3 &&
         (a->algorithm == CK_CONV_WINOGRAD ||
          (a->algorithm == CK_CONV_AUTO && ck_winograd_suits(a->winograd_m, a->c, a->out_ch, oh, ow)))) {
-        ck_conv2d_winograd(ctx, a, oh, ow);
+        ck_conv2d_winograd(ctx, a, row0, oh, ow);
         return;
     }
     if (a->algorithm == CK_CONV_DIRECT || (a->algorithm == CK_CONV_AUTO && conv_direct_suits(ow))) {
-        conv2d_direct(ctx, a, oh, ow);
+        conv2d_direct(ctx, a, row0, oh, ow);
         return;
     }
     conv_job j;
@@ -243,7 +246,7 @@ void ck_conv2d(ck_context *ctx, const ck_conv_args *a) {
     p->k = a->c * k * k;
     p->a = a->packed;
     p->a_packed = 1;
-    if (k == 1 && pad == 0) {
+    if (k == 1 && pad == 0 && row0 == 0) {
         p->b_kind = CK_B_ROWMAJOR; // x [I × h·w] is B as it stands
         p->ldb = a->h * a->w;
     } else {
@@ -251,6 +254,7 @@ void ck_conv2d(ck_context *ctx, const ck_conv_args *a) {
         p->im_h = a->h;
         p->im_w = a->w;
         p->im_ow = ow;
+        p->im_row0 = row0;
         p->im_k = k;
         p->im_pad = pad;
     }

@@ -131,22 +131,22 @@ CK_TARGET static void CK_NAME(pack_b_rowmajor)(const ck_gemm_problem *pr, ptrdif
     }
 }
 
-// Implicit im2col: B(p, j) = x[i, oy + ky − pad, ox + kx − pad] (0 outside) · scale[i], with
-// p = (i·k + ky)·k + kx and j = oy·ow + ox. A strip of 16 columns inside one output row reads 16
+// Implicit im2col: B(p, j) = x[i, row0 + oy + ky − pad, ox + kx − pad] (0 outside) · scale[i],
+// with p = (i·k + ky)·k + kx and j = oy·ow + ox (output rows from row0). A strip of 16 columns inside one output row reads 16
 // consecutive input pixels; strips that wrap rows (narrow maps) take the per-element path.
 CK_TARGET static void CK_NAME(pack_b_im2col)(const ck_gemm_problem *pr, ptrdiff_t pc, ptrdiff_t kc, ptrdiff_t jc,
                                              ptrdiff_t nc, float *restrict dst) {
-    const ptrdiff_t H = pr->im_h, W = pr->im_w, ow = pr->im_ow;
+    const ptrdiff_t H = pr->im_h, W = pr->im_w, ow = pr->im_ow, row0 = pr->im_row0;
     const int k = pr->im_k, pad = pr->im_pad, kk = k * k;
     const float *x = pr->b;
     for (ptrdiff_t s = 0; s < nc; s += CK_NR) {
         const ptrdiff_t j0 = jc + s, nr = ck_min(CK_NR, pr->n - j0);
         float *restrict d = dst + s * kc;
-        const ptrdiff_t oy0 = j0 / ow, ox0 = j0 % ow;
+        const ptrdiff_t oy0 = row0 + j0 / ow, ox0 = j0 % ow;
         const int one_row = nr == CK_NR && ox0 + CK_NR <= ow;
         ptrdiff_t coy[CK_NR], cox[CK_NR];
         for (int j = 0; j < CK_NR; j++) {
-            coy[j] = (j0 + j) / ow;
+            coy[j] = row0 + (j0 + j) / ow;
             cox[j] = (j0 + j) % ow;
         }
         ptrdiff_t i = pc / kk;

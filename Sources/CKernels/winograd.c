@@ -69,7 +69,7 @@ typedef struct wino_job {
     struct ck_context *ctx;
     const ck_conv_args *a;
     int m, t;
-    ptrdiff_t oh, ow, tiles_x, tiles, chunk, nchunks, ob, ldr;
+    ptrdiff_t row0, oh, ow, tiles_x, tiles, chunk, nchunks, ob, ldr; // oh output rows from row0
     int pieces;      // output-channel pieces (shared V only)
     float *shared_v; // shared V: one chunk of every tile, transformed by all threads first
     size_t v_floats, m_floats, work_floats;
@@ -106,7 +106,7 @@ static void wino_input_tiles(const wino_job *j, const float *plane, ptrdiff_t ty
     const ptrdiff_t xs = (tx0 + q0) * m - a->padding, len = (q1 - q0) * m + 2;
     const float *rp[6];
     for (int r = 0; r < t; r++) {
-        const ptrdiff_t iy = ty * m - a->padding + r;
+        const ptrdiff_t iy = j->row0 + ty * m - a->padding + r;
         const float *src = iy >= 0 && iy < a->h ? plane + iy * a->w : NULL;
         if (copy) {
             padded_row(ops, src, a->w, xs, len, rows + r * j->ldr);
@@ -243,11 +243,12 @@ static void wino_shared_output_task(void *arg, int task, int worker) {
     if (o1 > o0) wino_gemm_output(j, 0, j->chunk, o0, o1, j->shared_v, ck_round_up(j->chunk, CK_NR), worker);
 }
 
-void ck_conv2d_winograd(ck_context *ctx, const ck_conv_args *a, ptrdiff_t oh, ptrdiff_t ow) {
+void ck_conv2d_winograd(ck_context *ctx, const ck_conv_args *a, ptrdiff_t row0, ptrdiff_t oh, ptrdiff_t ow) {
     wino_job j;
     memset(&j, 0, sizeof j);
     j.ctx = ctx;
     j.a = a;
+    j.row0 = row0;
     j.m = a->winograd_m;
     j.t = j.m + 2;
     j.oh = oh;

@@ -27,16 +27,23 @@ extension KernelContext {
     /// `inputScale[s·I + i]·inputScaleGain` (the styles and the style gain), and `outputScale`
     /// [n, O] multiplies output channel o by `outputScale[s·O + o]` (the demodulation coefficients
     /// from `PackedConvWeights.demodulation`).
+    ///
+    /// `rows`: only these output rows, into `y` [n, O, rows.count, ow] (a band of the output, read
+    /// from the input rows and zero padding it needs; bands that start on multiples of the
+    /// Winograd tile give the bits of the whole map's rows).
     public func conv2d(_ x: UnsafeBufferPointer<Float>, shape: ImageShape, weights: PackedConvWeights, padding: Int,
                        inputScale: UnsafeBufferPointer<Float>? = nil, inputScaleGain: Float = 1,
                        outputScale: UnsafeBufferPointer<Float>? = nil, algorithm: ConvAlgorithm = .automatic,
-                       into y: UnsafeMutableBufferPointer<Float>) {
+                       rows: Range<Int>? = nil, into y: UnsafeMutableBufferPointer<Float>) {
         precondition(weights.layout == .conv, "conv2d: weights packed for the transposed convolution")
         precondition(algorithm != .winograd || weights.winogradTile != nil, "conv2d: .winograd on weights packed without a Winograd form")
         precondition(weights.hasDirectForm || algorithm == .automatic || algorithm == .winograd,
                      "conv2d: \(algorithm) on weights packed without their direct form")
-        let out = weights.conv2dOutputShape(shape, padding: padding)
-        precondition(padding >= 0 && out.h > 0 && out.w > 0, "conv2d: no output for \(shape) with k=\(weights.kernel) p=\(padding)")
+        let full = weights.conv2dOutputShape(shape, padding: padding)
+        precondition(padding >= 0 && full.h > 0 && full.w > 0, "conv2d: no output for \(shape) with k=\(weights.kernel) p=\(padding)")
+        let band = rows ?? 0..<full.h
+        precondition(band.lowerBound >= 0 && band.upperBound <= full.h && !band.isEmpty, "conv2d: rows \(band) outside 0..<\(full.h)")
+        let out = ImageShape(n: full.n, c: full.c, h: band.count, w: full.w)
         let code: Int32 = switch algorithm {
         case .automatic: Int32(weights.hasDirectForm ? CK_CONV_AUTO : CK_CONV_WINOGRAD)
         case .packed: Int32(CK_CONV_PACKED)
@@ -44,7 +51,7 @@ extension KernelContext {
         case .winograd: Int32(CK_CONV_WINOGRAD)
         }
         run(x, shape: shape, weights: weights, out: out, padding: padding, inputScale: inputScale, inputScaleGain: inputScaleGain,
-            outputScale: outputScale, algorithm: code, into: y, ck_conv2d)
+            outputScale: outputScale, algorithm: code, rows: band, into: y, ck_conv2d)
     }
 
     /// PyTorch `conv_transpose2d` with stride 2 and no padding, weights given in conv layout
@@ -125,7 +132,7 @@ extension KernelContext {
 
     private func run(_ x: UnsafeBufferPointer<Float>, shape: ImageShape, weights: PackedConvWeights, out: ImageShape, padding: Int,
                      inputScale: UnsafeBufferPointer<Float>?, inputScaleGain: Float, outputScale: UnsafeBufferPointer<Float>?,
-                     algorithm: Int32, fir: UnsafePointer<ck_fir_args>? = nil, into y: UnsafeMutableBufferPointer<Float>,
+                     algorithm: Int32, fir: UnsafePointer<ck_fir_args>? = nil, rows: Range<Int>? = nil, into y: UnsafeMutableBufferPointer<Float>,
                      _ body: (OpaquePointer?, UnsafePointer<ck_conv_args>?) -> Void) {
         precondition(shape.c == weights.inChannels, "convolution: input has \(shape.c) channels, weights expect \(weights.inChannels)")
         precondition(x.count >= shape.count, "convolution: x has \(x.count) floats, needs \(shape.count) for \(shape)")
@@ -155,6 +162,10 @@ extension KernelContext {
                 args.y = y.baseAddress
                 args.algorithm = algorithm
                 args.fir = fir
+                if let rows {
+                    args.row0 = rows.lowerBound
+                    args.rows = rows.count
+                }
                 body(raw, &args)
             }
         }

@@ -69,8 +69,8 @@ struct ConvStep {
 /// image: all run band by band of `rows` output rows, so that the first convolution's output
 /// (at 1024², 32 channels: 134 MB) is only ever stored one band at a time. Each step rounds as
 /// its unbanded form does. Scratch: the two convolutions' demodulation coefficients, the random
-/// noise [N, H, W], then the bands of the input (with its halo and zero padding), of the
-/// convolution's output, and of the to-RGB output.
+/// noise [N, H, W], then the bands of the convolution's output and of the to-RGB output (the
+/// convolution reads its input rows in place).
 struct BandedConvStep {
     let conv: ConvStep
     let noise: NoiseStep?

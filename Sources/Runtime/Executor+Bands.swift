@@ -69,7 +69,7 @@ extension Executor {
             let step = BandedConvStep(conv: conv, noise: noise, act: act, rgb: rgb, rgbAct: rgbAct, rows: rows,
                                       convStyles: first.inputs.count > 1 ? 1 : nil, rgbStyles: rgbStyles, skip: skip)
             let scratch = [first.scratch[0], toRGB.scratch[0], noise == nil ? 0 : steps[b].scratch[0],
-                           s.c * (rows + 2 * p) * (s.w + 2 * p), o * rows * s.w, rgb.weights.outChannels * rows * s.w]
+                           o * rows * s.w, rgb.weights.outChannels * rows * s.w]
             replaced[d] = Step(kernel: .banded(step), name: end.name, inputs: inputs, inputDims: inputDims, output: end.output,
                                dims: end.dims, scratch: scratch, inPlace: false, nodes: [a, b, c, d].flatMap { steps[$0].nodes })
             absorbed.formUnion([a, b, c])
@@ -85,18 +85,17 @@ extension Executor {
         min(height, max(16, (1 << 20) / max(channels * width, 1) / 4 * 4))
     }
 
-    /// Runs `b`: per sample and band of output rows, the first convolution on the band's input
-    /// rows with a halo of `padding` rows (copied with the zero padding around them, so it runs
-    /// unpadded: only the band's rows are computed, on the unbanded Winograd tile grid), its
-    /// noise, bias + activation, the to-RGB convolution, then per image channel its bias +
-    /// activation (+ the skip image's rows) into the band's rows of `out`.
+    /// Runs `b`: per sample and band of output rows, the first convolution's rows of the band
+    /// (read from the input in place, on the unbanded Winograd tile grid), its noise, bias +
+    /// activation, the to-RGB convolution, then per image channel its bias + activation (+ the
+    /// skip image's rows) into the band's rows of `out`.
     func runBanded(_ b: BandedConvStep, _ step: Step, input: (Int) -> UnsafeBufferPointer<Float>, out: UnsafeMutableBufferPointer<Float>,
                    scratch: (Int) -> UnsafeMutableBufferPointer<Float>, noise mode: NoiseMode, rng: inout NumpyRandom?) {
         let s = imageShape(step.inputDims[0])
         let convStyles = b.convStyles.map(input), rgbStyles = b.rgbStyles.map(input)
         let convScale = demodulation(b.conv, styles: convStyles, batch: s.n, into: scratch(0))
         let rgbScale = demodulation(b.rgb, styles: rgbStyles, batch: s.n, into: scratch(1))
-        let buffers = (input: scratch(3), conv: scratch(4), rgb: scratch(5))
+        let buffers = (conv: scratch(3), rgb: scratch(4))
         func run(noise: UnsafeBufferPointer<Float>?, sampleStride: Int) {
             for sample in 0..<s.n {
                 for band in 0..<((s.h + b.rows - 1) / b.rows) {
@@ -128,32 +127,17 @@ extension Executor {
                          convStyles: UnsafeBufferPointer<Float>?, convScale: UnsafeBufferPointer<Float>?,
                          rgbStyles: UnsafeBufferPointer<Float>?, rgbScale: UnsafeBufferPointer<Float>?, noise: UnsafeBufferPointer<Float>?,
                          skip: UnsafeBufferPointer<Float>?,
-                         buffers: (input: UnsafeMutableBufferPointer<Float>, conv: UnsafeMutableBufferPointer<Float>,
-                                   rgb: UnsafeMutableBufferPointer<Float>),
+                         buffers: (conv: UnsafeMutableBufferPointer<Float>, rgb: UnsafeMutableBufferPointer<Float>),
                          out: UnsafeMutableBufferPointer<Float>) {
-        let p = b.conv.padding, rows = min(b.rows, s.h - r0), w = s.w, wp = w + 2 * p, bh = rows + 2 * p
+        let rows = min(b.rows, s.h - r0), w = s.w
         let (o, r) = (b.conv.weights.outChannels, b.rgb.weights.outChannels)
         func slice(_ buffer: UnsafeBufferPointer<Float>?, _ start: Int, _ count: Int) -> UnsafeBufferPointer<Float>? {
             buffer.map { UnsafeBufferPointer(rebasing: $0[start..<(start + count)]) }
         }
-        // Input rows r0 − p ..< r0 + rows + p of every channel, zero outside the map.
-        let band = buffers.input.baseAddress!
-        for i in 0..<s.c {
-            for rr in 0..<bh {
-                let row = band + (i * bh + rr) * wp, iy = r0 - p + rr
-                guard iy >= 0 && iy < s.h else {
-                    row.update(repeating: 0, count: wp)
-                    continue
-                }
-                row.update(repeating: 0, count: p)
-                (row + p).update(from: x.baseAddress! + ((sample * s.c + i) * s.h + iy) * w, count: w)
-                (row + p + w).update(repeating: 0, count: p)
-            }
-        }
         let convShape = ImageShape(n: 1, c: o, h: rows, w: w)
-        kernels.conv2d(UnsafeBufferPointer(buffers.input), shape: ImageShape(n: 1, c: s.c, h: bh, w: wp), weights: b.conv.weights, padding: 0,
-                       inputScale: slice(convStyles, sample * s.c, s.c), inputScaleGain: b.conv.styleGain ?? 1,
-                       outputScale: slice(convScale, sample * o, o), into: buffers.conv)
+        kernels.conv2d(slice(x, sample * s.c * s.plane, s.c * s.plane)!, shape: ImageShape(n: 1, c: s.c, h: s.h, w: w), weights: b.conv.weights,
+                       padding: b.conv.padding, inputScale: slice(convStyles, sample * s.c, s.c), inputScaleGain: b.conv.styleGain ?? 1,
+                       outputScale: slice(convScale, sample * o, o), rows: r0..<(r0 + rows), into: buffers.conv)
         withOptionalBuffer(b.act.bias) { bias in
             withOptionalBuffer(noise == nil ? nil : b.noise?.strength) { strength in
                 kernels.biasNoiseAct(buffers.conv, shape: convShape, noise: noise, noiseStrength: strength, bias: bias, epilogue: b.act.epilogue)

@@ -125,6 +125,41 @@ func runConv(_ x: [Float], styles: [Float], demodulation d: [Float], modulated: 
         }
     }
 
+    /// A band of output rows (`rows:`) has the bits of those rows of the whole map, for every
+    /// algorithm (Winograd: bands starting on multiples of its tile), batch and thread count.
+    @Test(arguments: [cases[1], cases[2], cases[3], cases[7], cases[8]])
+    func rowBandsEqualTheirRowsOfTheWholeMap(_ cc: ConvCase) {
+        let s = cc.shape, o = cc.outChannels
+        var rng = SplitMix64(seed: UInt64(s.count * 5 + o))
+        let x = rng.floats(s.count), w = rng.floats(o * s.c * 9), styles = rng.floats(s.n * s.c, scale: 2), d = rng.floats(s.n * o)
+        for tile in [WinogradTile?.none, .f2x3, .f4x3] {
+            let packed = PackedConvWeights(weight: w, outChannels: o, inChannels: s.c, kernel: 3, winograd: tile)
+            let full = packed.conv2dOutputShape(s, padding: cc.padding)
+            let step = tile?.rawValue ?? 3
+            let algorithms: [ConvAlgorithm] = tile == nil ? [.packed, .direct] : [.winograd]
+            for ctx in contexts() {
+                for algorithm in algorithms {
+                    func run(_ rows: Range<Int>?) -> [Float] {
+                        runConv(x, styles: styles, demodulation: d, modulated: true, count: s.n * o * (rows?.count ?? full.h) * full.w) { xs, st, ds, ys in
+                            ctx.conv2d(xs, shape: s, weights: packed, padding: cc.padding, inputScale: st, inputScaleGain: 0.3, outputScale: ds,
+                                       algorithm: algorithm, rows: rows, into: ys)
+                        }
+                    }
+                    let whole = run(nil)
+                    for r0 in stride(from: 0, to: full.h, by: step) {
+                        let rows = r0..<min(full.h, r0 + step + (r0 / step) % 2 * step) // bands of one or two tiles
+                        let band = run(rows)
+                        var expected: [Float] = []
+                        for plane in 0..<(s.n * o) {
+                            expected += whole[(plane * full.plane + rows.lowerBound * full.w)..<(plane * full.plane + rows.upperBound * full.w)]
+                        }
+                        expectIdentical(band, expected, "\(cc) \(tile.map { "\($0)" } ?? "\(algorithm)") rows \(rows) \(ctx.isa) threads \(ctx.threads)")
+                    }
+                }
+            }
+        }
+    }
+
     @Test(arguments: [(cases[1], true), (cases[2], true), (cases[4], false), (cases[0], true), (cases[7], true), (cases[8], true), (cases[9], false)])
     func modulatedConv2dMatchesModulatedWeights(_ cc: ConvCase, demodulate: Bool) {
         let s = cc.shape, k = cc.kernel, o = cc.outChannels, kk = k * k

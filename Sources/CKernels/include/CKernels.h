@@ -99,6 +99,7 @@ typedef struct ck_conv_args {
     const struct ck_fir_args *fir;///< transposed conv, optional: separable FIR applied to its output (see below)
     const float *winograd;        ///< optional, 3×3 kernels only: ck_pack_winograd_weights output (conv2d) or ck_pack_winograd_up_weights output (transposed)
     int winograd_m;               ///< conv2d: its output tile, 2 for F(2,3), 4 for F(4,3)
+    ptrdiff_t row0, rows;         ///< conv2d, rows > 0: only output rows [row0, row0 + rows), y [n, O, rows, ow]
 } ck_conv_args;
 
 /// conv2d algorithms. Both run the same micro-kernel arithmetic in the same order, so they give
