@@ -2,13 +2,14 @@ import Foundation
 import Kernels
 import LayerGraph
 
-/// Which 3×3 stride-1 convolutions get a Winograd form when a generator is loaded.
+/// Which 3×3 convolutions get a Winograd form when a generator is loaded.
 public enum WinogradPolicy: String, Sendable {
     /// Where it pays for its memory (see `PackedWeights.winogradTile`).
     case automatic = "auto"
     /// Never: every convolution runs direct.
     case off
-    /// F(4,3) on every 3×3 stride-1 convolution, whatever its map size: for parity tests and
+    /// Every form on every 3×3 convolution, whatever its map size: F(4,3) on the stride-1 ones,
+    /// F(3,2) on the phases of the transposed (up-sampling) ones; for parity tests and
     /// measurements.
     case all
 
@@ -85,7 +86,11 @@ struct PackedWeights: @unchecked Sendable {
     static func winogradTile(_ graph: LayerGraph, _ weight: String, up: Int, output: [Int]?, _ costs: ModelCosts,
                              _ policy: WinogradPolicy) -> WinogradTile? {
         let dims = graph.tensors[weight]!.shape.dims
-        guard up == 1, dims.count == 4, dims[2] == 3, dims[3] == 3 else { return nil }
+        guard dims.count == 4, dims[2] == 3, dims[3] == 3 else { return nil }
+        // F(3,2) saves the transposed convolutions only 0–10 % of their time (Kernels.md), too
+        // little for 25/9 of their weights' bytes by default.
+        if up == 2 { return policy == .all ? .f3x2 : nil }
+        guard up == 1 else { return nil }
         switch policy {
         case .off: return nil
         case .all: return .f4x3

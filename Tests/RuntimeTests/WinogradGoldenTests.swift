@@ -7,8 +7,8 @@ import Tensors
 import Testing
 import TestSupport
 
-/// Golden parity with Winograd F(4,3) forced on every eligible layer (`WinogradPolicy.all`: every
-/// 3×3 stride-1 convolution, from 4² up), at the tolerances of the direct path (OwnGoldenTests,
+/// Golden parity with every Winograd form forced (`WinogradPolicy.all`: F(4,3) on every 3×3
+/// stride-1 convolution from 4² up, F(3,2) on the up-sampling ones' phases), at the tolerances of the direct path (OwnGoldenTests,
 /// OfficialGoldenTests; for the StyleGAN1 fixture, checked by `stylegan verify` in CLITests, its
 /// rule 1e-4 × max(1, max |golden|)), with 1 and 2 threads giving identical bits.
 @Suite struct WinogradGoldenTests {
