@@ -143,7 +143,10 @@ int ck_parts(int threads, double flops) {
 void ck_gemm_split(int threads, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, int a_cheap, int b_cheap, int *tm, int *tn) {
     *tm = 1;
     *tn = 1;
-    const int parts = ck_parts(threads, 2.0 * (double)m * (double)n * (double)k);
+    // A product of few rows (a dense layer at batch 1) is bound by reading its big operand, not
+    // by arithmetic: its size counts as work too, so both threads stream half of it.
+    const double flops = 2.0 * (double)m * (double)n * (double)k, operands = 16.0 * (double)k * (double)ck_max(m, n);
+    const int parts = ck_parts(threads, flops > operands ? flops : operands);
     const ptrdiff_t mu = (m + CK_MR - 1) / CK_MR, nu = (n + CK_NR - 1) / CK_NR;
     for (int t = parts; t > 1; t--) {
         double best = -1;
