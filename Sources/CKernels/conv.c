@@ -286,10 +286,12 @@ typedef struct convt_job {
     size_t band_floats, fir_work;
 } convt_job;
 
-ptrdiff_t ck_convt_fir_band(struct ck_context *ctx, const ck_fir_args *f, ptrdiff_t oh, ptrdiff_t fw, float *band,
-                            ptrdiff_t ldb, ptrdiff_t r0, ptrdiff_t done, float *y, ptrdiff_t oy0, ptrdiff_t oy1,
-                            float *work) {
+ptrdiff_t ck_convt_fir_band(struct ck_context *ctx, const ck_conv_args *args, ptrdiff_t s, ptrdiff_t o, ptrdiff_t oh,
+                            ptrdiff_t fw, float *band, ptrdiff_t ldb, ptrdiff_t r0, ptrdiff_t done, float *y, ptrdiff_t oy0,
+                            ptrdiff_t oy1, float *work) {
     const ck_ops *ops = ck_context_ops(ctx);
+    const ck_fir_args *f = args->fir;
+    const ck_epilogue_args *e = args->epilogue;
     const ptrdiff_t kf = f->taps, wb = r0 - (kf - 1);
     for (ptrdiff_t r = ck_max(0, r0); r <= done; r++) ops->fir_hpass(f, band + (r - wb) * ldb, work);
     ptrdiff_t oy = oy0;
@@ -301,6 +303,15 @@ ptrdiff_t ck_convt_fir_band(struct ck_context *ctx, const ck_fir_args *f, ptrdif
             t[q] = r >= 0 && r < oh ? band + (r - wb) * ldb : NULL;
         }
         ops->fir_vpass(f, t, y + oy * fw);
+        if (e) {
+            // The elementwise epilogue of this row while it is in cache (ck_epilogue's arithmetic).
+            const float cs = e->chan_scale ? e->chan_scale[s * args->out_ch + o] : 1.0f;
+            const float *noise = e->noise ? e->noise + s * e->noise_sample_stride + oy * fw : NULL;
+            const float strength = e->noise ? (e->strength_per_channel ? e->strength[o] : e->strength[0]) : 0.0f;
+            const float bb = (e->bias ? e->bias[o] : 0.0f) * e->bias_gain;
+            const float *add = e->add ? e->add + (s * args->out_ch + o) * ((ptrdiff_t)e->plane) + oy * fw : NULL;
+            ops->epilogue_plane(y + oy * fw, fw, cs, noise, strength, bb, e->act, e->alpha, e->gain, e->clamp, add);
+        }
     }
     return oy;
 }
@@ -310,11 +321,11 @@ ptrdiff_t ck_convt_fir_band(struct ck_context *ctx, const ck_fir_args *f, ptrdif
 // horizontally, then the rows the chunk added to (complete up to 2·iy1 − 1, or to the end).
 // Returns the next FIR row to write; the band then moves on to the next chunk. Every channel of
 // a piece goes through the same rows.
-static ptrdiff_t convt_fir_rows(const convt_job *j, float *band, ptrdiff_t iy0, ptrdiff_t iy1, ptrdiff_t next_iy1,
-                                float *y, ptrdiff_t oy0, float *work) {
+static ptrdiff_t convt_fir_rows(const convt_job *j, ptrdiff_t s, ptrdiff_t o, float *band, ptrdiff_t iy0, ptrdiff_t iy1,
+                                ptrdiff_t next_iy1, float *y, ptrdiff_t oy0, float *work) {
     const ptrdiff_t kf = j->a->fir->taps, ow = j->ow;
     const ptrdiff_t done = iy1 == j->a->h ? j->oh - 1 : 2 * iy1 - 1; // last complete row
-    const ptrdiff_t oy = ck_convt_fir_band(j->ctx, j->a->fir, j->oh, j->fw, band, ow, 2 * iy0, done, y, oy0, j->fh, work);
+    const ptrdiff_t oy = ck_convt_fir_band(j->ctx, j->a, s, o, j->oh, j->fw, band, ow, 2 * iy0, done, y, oy0, j->fh, work);
     if (iy1 >= j->a->h) return oy;
     // Next window: from 2·iy1 − (taps − 1): taps − 1 filtered rows and the partial row 2·iy1.
     const ptrdiff_t shift = 2 * (iy1 - iy0);
@@ -354,7 +365,7 @@ static void convt_task(void *arg, int task, int worker) {
             for (ptrdiff_t o = o0; o < o1; o++) {
                 float *band = bands + (o - o0) * per;
                 ops->col2im(cols + (o - o0) * kk * ldc, ldc, band + (kf - 1) * ow, ow, 0, nrows, W, k);
-                oy = convt_fir_rows(j, band, iy0, iy1, ck_min(iy1 + rows, H), y + o * j->fh * j->fw, next_oy, work);
+                oy = convt_fir_rows(j, s, o, band, iy0, iy1, ck_min(iy1 + rows, H), y + o * j->fh * j->fw, next_oy, work);
             }
             next_oy = oy;
         }

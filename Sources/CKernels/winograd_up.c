@@ -154,7 +154,7 @@ static void wup_output_task(void *arg, int task, int worker) {
                 ops->wup_output(mt, tx, sc, band + (j->hist + 6 * (ty - c0)) * j->ldb, j->ldb, work);
             }
             if (a->fir) {
-                const ptrdiff_t oy = ck_convt_fir_band(j->ctx, a->fir, j->oh, j->fw, band, j->ldb, r0, done,
+                const ptrdiff_t oy = ck_convt_fir_band(j->ctx, a, s, o, j->oh, j->fw, band, j->ldb, r0, done,
                                                        a->y + (s * O + o) * j->fh * j->fw, j->next_oy, j->fh, work);
                 if (o == 0) j->oy_after = oy; // the same for every channel
                 if (c1 < j->tiles_y) // keep the last hist rows for the next chunk's filter taps

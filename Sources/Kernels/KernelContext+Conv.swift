@@ -83,10 +83,16 @@ extension KernelContext {
     /// unfused call; the Winograd form feeds the same FIR bands (it needs taps ≤ 7 to split rows
     /// between threads, else it splits channels) and matches the unfused Winograd result then
     /// filtered to float32 rounding, not bit for bit.
+    ///
+    /// With `epilogue`, each output row then gets `biasNoiseAct`'s noise (`noise`, `noiseStrength`),
+    /// `bias` and `epilogue` while it is in cache: the bits of calling `biasNoiseAct` on `y` after.
     public func convTranspose2dStride2(_ x: UnsafeBufferPointer<Float>, shape: ImageShape, weights: PackedConvWeights,
                                        inputScale: UnsafeBufferPointer<Float>? = nil, inputScaleGain: Float = 1,
                                        outputScale: UnsafeBufferPointer<Float>? = nil, filter: FIRFilter, padding: FIRPadding,
-                                       algorithm: ConvAlgorithm = .automatic, into y: UnsafeMutableBufferPointer<Float>) {
+                                       algorithm: ConvAlgorithm = .automatic,
+                                       noise: UnsafeBufferPointer<Float>? = nil, noiseStrength: UnsafeBufferPointer<Float>? = nil,
+                                       bias: UnsafeBufferPointer<Float>? = nil, epilogue: Epilogue? = nil,
+                                       into y: UnsafeMutableBufferPointer<Float>) {
         precondition(weights.layout == .transposed, "convTranspose2dStride2: weights packed for conv2d")
         precondition(shape.h > 0 && shape.w > 0, "convTranspose2dStride2: empty input \(shape)")
         precondition(filter.isSeparable, "convTranspose2dStride2: the fused FIR must be separable")
@@ -110,9 +116,19 @@ extension KernelContext {
                 f.separable = 1
                 f.h_taps = ht.baseAddress
                 f.v_taps = vt.baseAddress
-                run(x, shape: shape, weights: weights, out: out, padding: 0, inputScale: inputScale, inputScaleGain: inputScaleGain,
-                    outputScale: outputScale, algorithm: Self.transposedCode(algorithm, weights), fir: &f, into: y,
-                    ck_conv_transpose2d_s2)
+                var e = ck_epilogue_args()
+                if let epilogue {
+                    if let bias { precondition(bias.count >= out.c, "convTranspose2dStride2: bias needs \(out.c) floats") }
+                    let (stride, perChannel) = Self.noiseLayout(noise, strength: noiseStrength, shape: out)
+                    e = Self.epilogueArgs(n: out.n, c: out.c, plane: out.plane, channelScale: nil, noise: noise?.baseAddress,
+                                          noiseSampleStride: stride, strength: noiseStrength?.baseAddress, strengthPerChannel: perChannel,
+                                          bias: bias, epilogue: epilogue, addend: nil)
+                }
+                withUnsafePointer(to: e) { ep in
+                    run(x, shape: shape, weights: weights, out: out, padding: 0, inputScale: inputScale, inputScaleGain: inputScaleGain,
+                        outputScale: outputScale, algorithm: Self.transposedCode(algorithm, weights), fir: &f,
+                        epilogue: epilogue == nil ? nil : ep, into: y, ck_conv_transpose2d_s2)
+                }
             }
         }
     }
@@ -132,7 +148,8 @@ extension KernelContext {
 
     private func run(_ x: UnsafeBufferPointer<Float>, shape: ImageShape, weights: PackedConvWeights, out: ImageShape, padding: Int,
                      inputScale: UnsafeBufferPointer<Float>?, inputScaleGain: Float, outputScale: UnsafeBufferPointer<Float>?,
-                     algorithm: Int32, fir: UnsafePointer<ck_fir_args>? = nil, rows: Range<Int>? = nil, into y: UnsafeMutableBufferPointer<Float>,
+                     algorithm: Int32, fir: UnsafePointer<ck_fir_args>? = nil, epilogue: UnsafePointer<ck_epilogue_args>? = nil,
+                     rows: Range<Int>? = nil, into y: UnsafeMutableBufferPointer<Float>,
                      _ body: (OpaquePointer?, UnsafePointer<ck_conv_args>?) -> Void) {
         precondition(shape.c == weights.inChannels, "convolution: input has \(shape.c) channels, weights expect \(weights.inChannels)")
         precondition(x.count >= shape.count, "convolution: x has \(x.count) floats, needs \(shape.count) for \(shape)")
@@ -162,6 +179,7 @@ extension KernelContext {
                 args.y = y.baseAddress
                 args.algorithm = algorithm
                 args.fir = fir
+                args.epilogue = epilogue
                 if let rows {
                     args.row0 = rows.lowerBound
                     args.rows = rows.count

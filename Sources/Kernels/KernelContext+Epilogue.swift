@@ -19,33 +19,45 @@ extension KernelContext {
         if let addend { precondition(addend.count >= shape.count, "biasNoiseAct: addend has \(addend.count) floats, needs \(shape.count)") }
         if let channelScale { precondition(channelScale.count >= shape.n * shape.c, "biasNoiseAct: channelScale needs [n, c]") }
         if let bias { precondition(bias.count >= shape.c, "biasNoiseAct: bias needs \(shape.c) floats") }
-        var stride = 0
-        var perChannel = false
-        if let noise {
-            guard let noiseStrength else { preconditionFailure("biasNoiseAct: noise without noiseStrength") }
-            if noise.count >= shape.n * shape.plane && shape.n > 1 {
-                stride = shape.plane
-            } else {
-                precondition(noise.count >= shape.plane, "biasNoiseAct: noise has \(noise.count) floats, needs \(shape.plane) or \(shape.n * shape.plane)")
-            }
-            precondition(noiseStrength.count == 1 || noiseStrength.count >= shape.c, "biasNoiseAct: strength must be [1] or [c]")
-            perChannel = noiseStrength.count != 1
-        }
+        let (stride, perChannel) = Self.noiseLayout(noise, strength: noiseStrength, shape: shape)
         if shape.count == 0 { return }
         applyEpilogue(x.baseAddress!, n: shape.n, c: shape.c, plane: shape.plane, channelScale: channelScale?.baseAddress,
                       noise: noise?.baseAddress, noiseSampleStride: stride, strength: noiseStrength?.baseAddress,
                       strengthPerChannel: perChannel, bias: bias, epilogue: epilogue, addend: addend?.baseAddress)
     }
 
+    /// The noise stride and per-channel flag of `biasNoiseAct`'s noise for maps of `shape`.
+    static func noiseLayout(_ noise: UnsafeBufferPointer<Float>?, strength: UnsafeBufferPointer<Float>?, shape: ImageShape)
+        -> (stride: Int, perChannel: Bool) {
+        guard let noise else { return (0, false) }
+        guard let strength else { preconditionFailure("biasNoiseAct: noise without noiseStrength") }
+        var stride = 0
+        if noise.count >= shape.n * shape.plane && shape.n > 1 {
+            stride = shape.plane
+        } else {
+            precondition(noise.count >= shape.plane, "biasNoiseAct: noise has \(noise.count) floats, needs \(shape.plane) or \(shape.n * shape.plane)")
+        }
+        precondition(strength.count == 1 || strength.count >= shape.c, "biasNoiseAct: strength must be [1] or [c]")
+        return (stride, strength.count != 1)
+    }
+
     func applyEpilogue(_ x: UnsafeMutablePointer<Float>, n: Int, c: Int, plane: Int, channelScale: UnsafePointer<Float>?,
                        noise: UnsafePointer<Float>?, noiseSampleStride: Int, strength: UnsafePointer<Float>?,
                        strengthPerChannel: Bool, bias: UnsafeBufferPointer<Float>?, epilogue e: Epilogue,
                        addend: UnsafePointer<Float>? = nil) {
+        var a = Self.epilogueArgs(n: n, c: c, plane: plane, channelScale: channelScale, noise: noise, noiseSampleStride: noiseSampleStride,
+                                  strength: strength, strengthPerChannel: strengthPerChannel, bias: bias, epilogue: e, addend: addend)
+        a.x = x
+        ck_epilogue(raw, &a)
+    }
+
+    static func epilogueArgs(n: Int, c: Int, plane: Int, channelScale: UnsafePointer<Float>?, noise: UnsafePointer<Float>?,
+                             noiseSampleStride: Int, strength: UnsafePointer<Float>?, strengthPerChannel: Bool,
+                             bias: UnsafeBufferPointer<Float>?, epilogue e: Epilogue, addend: UnsafePointer<Float>?) -> ck_epilogue_args {
         var a = ck_epilogue_args()
         a.n = n
         a.c = c
         a.plane = plane
-        a.x = x
         a.chan_scale = channelScale
         a.noise = noise
         a.noise_sample_stride = noiseSampleStride
@@ -68,6 +80,6 @@ extension KernelContext {
             a.clamp = -1
         }
         a.add = addend
-        ck_epilogue(raw, &a)
+        return a
     }
 }

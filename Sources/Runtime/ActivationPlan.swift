@@ -62,6 +62,9 @@ struct ConvStep {
     let styleGain: Float?
     /// Demodulation coefficients [n, O] go to scratch 0.
     let demodulate: Bool
+    /// Transposed with `fir`: the noise injection (and its bias + activation) of the step that
+    /// read this one's output, done on each row as the FIR writes it (random noise: scratch 1).
+    var epilogue: (noise: NoiseStep, act: BiasActStep?)? = nil
 }
 
 /// A same-size convolution whose output only feeds noise, bias + activation, a 1×1 convolution

@@ -34,7 +34,7 @@ extension Executor {
         case .constInput(let c):
             c.withUnsafeBufferPointer { c in for s in 0..<n { copy(c, from: 0, count: c.count, to: out, at: s * c.count) } }
         case .conv(let c):
-            convolve(c, step, input: input, out: out, scratch: scratch)
+            convolve(c, step, input: input, out: out, scratch: scratch, noise: noise, rng: &rng)
         case let .noise(z, then):
             addNoise(z, then: then, shape: imageShape(step.dims), out: out, scratch: scratch(0), mode: noise, rng: &rng)
         case let .biasAct(b, addend):
@@ -102,12 +102,29 @@ extension Executor {
     /// Modulated convolution as input scaling × fixed packed weights × output demodulation:
     /// conv(x · s, w) · d with d[n, o] = rsqrt(Σᵢ (s[n, i])² Σₖ w[o, i, k]² + 1e-8).
     private func convolve(_ c: ConvStep, _ step: Step, input: (Int) -> UnsafeBufferPointer<Float>, out: UnsafeMutableBufferPointer<Float>,
-                          scratch: (Int) -> UnsafeMutableBufferPointer<Float>) {
+                          scratch: (Int) -> UnsafeMutableBufferPointer<Float>, noise mode: NoiseMode, rng: inout NumpyRandom?) {
         let x = input(0), s = imageShape(step.inputDims[0])
         let styles = c.styleGain == nil ? nil : input(1)
         let demodulation = demodulation(c, styles: styles, batch: s.n, into: scratch(0))
         let gain = c.styleGain ?? 1
-        if c.transposed, let f = c.fir {
+        if c.transposed, let f = c.fir, let (z, act) = c.epilogue {
+            let o = imageShape(step.dims)
+            func run(_ noise: UnsafeBufferPointer<Float>?) {
+                withOptionalBuffer(noise == nil ? nil : z.strength) { strength in
+                    withOptionalBuffer(act?.bias) { bias in
+                        kernels.convTranspose2dStride2(x, shape: s, weights: c.weights, inputScale: styles, inputScaleGain: gain,
+                                                       outputScale: demodulation, filter: f.filter, padding: f.padding, noise: noise,
+                                                       noiseStrength: strength, bias: bias,
+                                                       epilogue: noise == nil && act == nil ? nil : act?.epilogue ?? Epilogue(), into: out)
+                    }
+                }
+            }
+            switch mode {
+            case .none: run(nil)
+            case .const: z.constNoise.withUnsafeBufferPointer { run($0) }
+            case .random: run(drawNoise(count: o.n * o.plane, into: scratch(1), rng: &rng))
+            }
+        } else if c.transposed, let f = c.fir {
             kernels.convTranspose2dStride2(x, shape: s, weights: c.weights, inputScale: styles, inputScaleGain: gain,
                                            outputScale: demodulation, filter: f.filter, padding: f.padding, into: out)
         } else if c.transposed {

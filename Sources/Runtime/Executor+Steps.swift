@@ -89,6 +89,27 @@ extension Executor {
         }
     }
 
+    /// `steps` with each up-sampling convolution (transposed, FIR fused) whose output is read only
+    /// by noise injection (+ bias + activation) joined with it: the convolution does that
+    /// epilogue on each row as its FIR writes it (the same bits, one pass over the map less).
+    /// No noise is drawn in between, so random noise keeps its order. `output` is the plan's
+    /// output value.
+    func convEpilogues(_ steps: [Step], output: Int) -> [Step] {
+        var readers: [Int: Int] = [output: steps.count]
+        for (s, step) in steps.enumerated() { for v in step.inputs { readers[v] = readers[v] == nil ? s : -1 } }
+        var joined: [Int: Step] = [:], absorbed = Set<Int>()
+        for (a, step) in steps.enumerated() {
+            guard case .conv(var conv) = step.kernel, conv.transposed, conv.fir != nil, let b = readers[step.output], b > a, b < steps.count,
+                  case let .noise(z, then) = steps[b].kernel, steps[b].inputs == [step.output] else { continue }
+            conv.epilogue = (z, then)
+            let next = steps[b]
+            joined[a] = Step(kernel: .conv(conv), name: next.name, inputs: step.inputs, inputDims: step.inputDims, output: next.output,
+                             dims: next.dims, scratch: [step.scratch[0], next.scratch[0]], inPlace: false, nodes: step.nodes + next.nodes)
+            absorbed.insert(b)
+        }
+        return steps.indices.compactMap { absorbed.contains($0) ? nil : joined[$0] ?? steps[$0] }
+    }
+
     /// `conv2d_resample` for up 1 or 2 (down 1); scratch 0 of the convolution holds the
     /// demodulation coefficients. Up-sampling by 2: FIR up-sampling then the convolution, two
     /// steps (1×1 kernels); the transposed convolution with the FIR filter fused into it (k > 1),

@@ -152,7 +152,8 @@ final class Executor: Sendable {
             i += 1
         }
         let output = index[subgraph.output]!
-        return ActivationPlan(steps: fuse ? banded(steps, output: output) : steps, output: output, valueCount: values)
+        return ActivationPlan(steps: fuse ? banded(convEpilogues(steps, output: output), output: output) : steps, output: output,
+                              valueCount: values)
     }
 
     /// Runs `plan` on `arena`: `fill` writes the inputs, each step runs on its slots, `result`

@@ -39,4 +39,44 @@ import TestSupport
             }
         }
     }
+
+    /// The epilogue fused into the rows as the FIR writes them gives the bits of `biasNoiseAct` on
+    /// the fused output: noise shared or per sample, strength scalar or per channel, on the direct
+    /// and the Winograd form.
+    @Test(arguments: ConvTests.transposedCases.filter { $0.kernel == 3 })
+    func fusedEpilogueEqualsBiasNoiseActAfter(_ cc: ConvCase) {
+        let s = cc.shape, o = cc.outChannels
+        var rng = SplitMix64(seed: UInt64(s.count * 17 + o))
+        let x = rng.floats(s.count), w = rng.floats(o * s.c * 9), styles = rng.floats(s.n * s.c, scale: 2), bias = rng.floats(o)
+        let f1: [Float] = [1, 3, 3, 1]
+        let fir = FIRFilter((0..<16).map { f1[$0 / 4] * f1[$0 % 4] / 64 }, taps: 4, separable: false, gain: 4)
+        let padding = FIRPadding(1, 1)
+        let e = Epilogue(biasGain: 0.5, activation: .lrelu(alpha: 0.2), gain: 1.4142135, clamp: 0.8)
+        for tile in [WinogradTile?.none, .f3x2] {
+            let packed = PackedConvWeights(weight: w, outChannels: o, inChannels: s.c, kernel: 3, layout: .transposed, winograd: tile)
+            let out = KernelContext.upfirdn2dOutputShape(packed.convTranspose2dOutputShape(s), taps: 4, up: 1, down: 1, padding: padding)
+            let algorithm: ConvAlgorithm = tile == nil ? .direct : .winograd
+            for (noise, strength) in [(rng.floats(out.plane), [Float(0.7)]), (rng.floats(s.n * out.plane), rng.floats(o))] {
+                for ctx in contexts() {
+                    func run(fusedEpilogue: Bool) -> [Float] {
+                        runConv(x, styles: styles, demodulation: [], modulated: true, count: out.count) { xs, st, _, ys in
+                            noise.withUnsafeBufferPointer { nz in
+                                strength.withUnsafeBufferPointer { sg in
+                                    bias.withUnsafeBufferPointer { b in
+                                        ctx.convTranspose2dStride2(xs, shape: s, weights: packed, inputScale: st, inputScaleGain: 0.5,
+                                                                   filter: fir, padding: padding, algorithm: algorithm,
+                                                                   noise: fusedEpilogue ? nz : nil, noiseStrength: fusedEpilogue ? sg : nil,
+                                                                   bias: fusedEpilogue ? b : nil, epilogue: fusedEpilogue ? e : nil, into: ys)
+                                        if !fusedEpilogue { ctx.biasNoiseAct(ys, shape: out, noise: nz, noiseStrength: sg, bias: b, epilogue: e) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    expectIdentical(run(fusedEpilogue: true), run(fusedEpilogue: false),
+                                    "\(cc) \(tile.map { "\($0)" } ?? "direct") noise \(noise.count) \(ctx.isa) threads \(ctx.threads)")
+                }
+            }
+        }
+    }
 }

@@ -83,6 +83,7 @@ void ck_pack_conv_transpose_weights(ptrdiff_t out_ch, ptrdiff_t in_ch, int kerne
                                     float *packed, float *wsq_t);
 
 struct ck_fir_args;
+struct ck_epilogue_args;
 
 typedef struct ck_conv_args {
     ptrdiff_t n, c, h, w;         ///< input batch, channels, height, width
@@ -100,6 +101,9 @@ typedef struct ck_conv_args {
     const float *winograd;        ///< optional, 3×3 kernels only: ck_pack_winograd_weights output (conv2d) or ck_pack_winograd_up_weights output (transposed)
     int winograd_m;               ///< conv2d: its output tile, 2 for F(2,3), 4 for F(4,3)
     ptrdiff_t row0, rows;         ///< conv2d, rows > 0: only output rows [row0, row0 + rows), y [n, O, rows, ow]
+    /// Transposed conv with `fir`, optional: applied to each output row as the FIR writes it, as
+    /// ck_epilogue would to the whole output (its n, c and x unused; plane only for add).
+    const struct ck_epilogue_args *epilogue;
 } ck_conv_args;
 
 /// conv2d algorithms. Both run the same micro-kernel arithmetic in the same order, so they give
