@@ -130,11 +130,20 @@ static inline ptrdiff_t ck_max(ptrdiff_t a, ptrdiff_t b) { return a > b ? a : b;
 /// `c` points at C(m0, n0) with leading dimension ldc. Used by every parallel driver.
 void ck_gemm_rect(struct ck_context *ctx, int worker, const ck_gemm_problem *p, ptrdiff_t m0, ptrdiff_t m1,
                   ptrdiff_t n0, ptrdiff_t n1, float *c, ptrdiff_t ldc);
+/// Rows [m0, m1) of C (ldc) = A·B with both operands prepacked: A an M × K ck_pack_a panel set,
+/// B a K × n set of packed-B strips (the Winograd kernels' transformed weights and inputs).
+void ck_gemm_packed_rect(struct ck_context *ctx, int worker, const float *a, const float *b, ptrdiff_t m, ptrdiff_t n,
+                         ptrdiff_t k, ptrdiff_t m0, ptrdiff_t m1, float *c, ptrdiff_t ldc);
 /// The Winograd conv2d (winograd.c) on args->winograd, output oh × ow.
 void ck_conv2d_winograd(struct ck_context *ctx, const ck_conv_args *args, ptrdiff_t row0, ptrdiff_t oh, ptrdiff_t ow);
 /// The Winograd transposed convolution (winograd_up.c) on args->winograd, optionally fused with
 /// args->fir.
 void ck_conv_transpose2d_winograd(struct ck_context *ctx, const ck_conv_args *args);
+/// ck_epilogue's arithmetic on `len` floats `x` of channel ch of sample s that sit at offset `at`
+/// of their plane (where its noise and addend are read): the whole plane, or a row a kernel has
+/// just written.
+void ck_epilogue_span(const ck_ops *ops, const ck_epilogue_args *e, ptrdiff_t s, ptrdiff_t ch, float *x, ptrdiff_t len,
+                      ptrdiff_t at);
 /// The fused FIR on a band of a transposed convolution's rows (oh rows in all, band row 0 is row
 /// r0 − (taps − 1), rows ldb floats apart): horizontal pass of the newly complete rows r0 … done
 /// (in place), then the FIR output rows from oy0 (before oy1) whose taps are all complete, into

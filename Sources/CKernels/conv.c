@@ -303,15 +303,7 @@ ptrdiff_t ck_convt_fir_band(struct ck_context *ctx, const ck_conv_args *args, pt
             t[q] = r >= 0 && r < oh ? band + (r - wb) * ldb : NULL;
         }
         ops->fir_vpass(f, t, y + oy * fw);
-        if (e) {
-            // The elementwise epilogue of this row while it is in cache (ck_epilogue's arithmetic).
-            const float cs = e->chan_scale ? e->chan_scale[s * args->out_ch + o] : 1.0f;
-            const float *noise = e->noise ? e->noise + s * e->noise_sample_stride + oy * fw : NULL;
-            const float strength = e->noise ? (e->strength_per_channel ? e->strength[o] : e->strength[0]) : 0.0f;
-            const float bb = (e->bias ? e->bias[o] : 0.0f) * e->bias_gain;
-            const float *add = e->add ? e->add + (s * args->out_ch + o) * ((ptrdiff_t)e->plane) + oy * fw : NULL;
-            ops->epilogue_plane(y + oy * fw, fw, cs, noise, strength, bb, e->act, e->alpha, e->gain, e->clamp, add);
-        }
+        if (e) ck_epilogue_span(ops, e, s, o, y + oy * fw, fw, oy * fw); // while the row is in cache
     }
     return oy;
 }

@@ -51,15 +51,17 @@ static void epi_task(void *arg, int task, int worker) {
     const ck_ops *ops = ck_context_ops(j->ctx);
     ptrdiff_t p0, p1;
     ck_piece(a->n * a->c, 1, j->ntasks, task, &p0, &p1);
-    for (ptrdiff_t pl = p0; pl < p1; pl++) {
-        const ptrdiff_t s = pl / a->c, ch = pl % a->c;
-        const float cs = a->chan_scale ? a->chan_scale[pl] : 1.0f;
-        const float *noise = a->noise ? a->noise + s * a->noise_sample_stride : 0;
-        const float strength = a->noise ? (a->strength_per_channel ? a->strength[ch] : a->strength[0]) : 0.0f;
-        const float bb = (a->bias ? a->bias[ch] : 0.0f) * a->bias_gain;
-        ops->epilogue_plane(a->x + pl * a->plane, a->plane, cs, noise, strength, bb, a->act, a->alpha, a->gain,
-                            a->clamp, a->add ? a->add + pl * a->plane : 0);
-    }
+    for (ptrdiff_t pl = p0; pl < p1; pl++) ck_epilogue_span(ops, a, pl / a->c, pl % a->c, a->x + pl * a->plane, a->plane, 0);
+}
+
+void ck_epilogue_span(const ck_ops *ops, const ck_epilogue_args *e, ptrdiff_t s, ptrdiff_t ch, float *x, ptrdiff_t len,
+                      ptrdiff_t at) {
+    const float cs = e->chan_scale ? e->chan_scale[s * e->c + ch] : 1.0f;
+    const float *noise = e->noise ? e->noise + s * e->noise_sample_stride + at : 0;
+    const float strength = e->noise ? (e->strength_per_channel ? e->strength[ch] : e->strength[0]) : 0.0f;
+    const float bb = (e->bias ? e->bias[ch] : 0.0f) * e->bias_gain;
+    const float *add = e->add ? e->add + (s * e->c + ch) * e->plane + at : 0;
+    ops->epilogue_plane(x, len, cs, noise, strength, bb, e->act, e->alpha, e->gain, e->clamp, add);
 }
 
 void ck_epilogue(ck_context *ctx, const ck_epilogue_args *a) {

@@ -116,6 +116,21 @@ void ck_gemm_rect(struct ck_context *ctx, int worker, const ck_gemm_problem *p, 
     }
 }
 
+void ck_gemm_packed_rect(struct ck_context *ctx, int worker, const float *a, const float *b, ptrdiff_t m, ptrdiff_t n,
+                         ptrdiff_t k, ptrdiff_t m0, ptrdiff_t m1, float *c, ptrdiff_t ldc) {
+    ck_gemm_problem p;
+    memset(&p, 0, sizeof p);
+    p.m = m;
+    p.n = n;
+    p.k = k;
+    p.a = a;
+    p.a_packed = 1;
+    p.b_kind = CK_B_PACKED;
+    p.b = b;
+    p.row_scale_div = 1;
+    ck_gemm_rect(ctx, worker, &p, m0, m1, 0, n, c, ldc);
+}
+
 void ck_gemm_reserve(struct ck_context *ctx) {
     ck_scratch_reserve(ctx, CK_SLOT_PACK_A, CK_PACK_A_FLOATS);
     ck_scratch_reserve(ctx, CK_SLOT_PACK_B, CK_PACK_B_FLOATS);

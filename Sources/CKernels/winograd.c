@@ -184,19 +184,9 @@ static void wino_gemm_output(const wino_job *j, ptrdiff_t t0, ptrdiff_t t1, ptrd
     float *work = rows + (t + 1) * ldr;
     for (ptrdiff_t ob0 = o0; ob0 < o1; ob0 += j->ob) {
         const ptrdiff_t ob1 = ck_min(ob0 + j->ob, o1), mstride = (ob1 - ob0) * npad;
-        for (int xi = 0; xi < tt; xi++) {
-            ck_gemm_problem p;
-            memset(&p, 0, sizeof p);
-            p.m = O;
-            p.n = nt;
-            p.k = C;
-            p.a = a->winograd + xi * ustride;
-            p.a_packed = 1;
-            p.b_kind = CK_B_PACKED;
-            p.b = v + xi * vstride;
-            p.row_scale_div = 1;
-            ck_gemm_rect(j->ctx, worker, &p, ob0, ob1, 0, nt, mbuf + xi * mstride, npad);
-        }
+        for (int xi = 0; xi < tt; xi++)
+            ck_gemm_packed_rect(j->ctx, worker, a->winograd + xi * ustride, v + xi * vstride, O, nt, C, ob0, ob1,
+                                mbuf + xi * mstride, npad);
         for (ptrdiff_t g = t0; g < t1;) {
             const wino_segment sg = wino_segment_at(j, g, t1);
             const ptrdiff_t jb = g - t0, oy0 = sg.ty * m, ox0 = sg.tx0 * m;

@@ -132,17 +132,7 @@ static void wup_output_task(void *arg, int task, int worker) {
         const ptrdiff_t ob1 = ck_min(ob0 + j->ob, o1);
         for (int k = 0; k < 49; k++) { // grouped by weight matrix, so each is reused from cache
             const int xi = wup_order[k], g = group_of(xi / 7) * 5 + group_of(xi % 7);
-            ck_gemm_problem p;
-            memset(&p, 0, sizeof p);
-            p.m = O;
-            p.n = nt;
-            p.k = C;
-            p.a = a->winograd + g * ustride;
-            p.a_packed = 1;
-            p.b_kind = CK_B_PACKED;
-            p.b = j->v + xi * vs;
-            p.row_scale_div = 1;
-            ck_gemm_rect(j->ctx, worker, &p, ob0, ob1, 0, nt, mbuf + xi * ms, npad);
+            ck_gemm_packed_rect(j->ctx, worker, a->winograd + g * ustride, j->v + xi * vs, O, nt, C, ob0, ob1, mbuf + xi * ms, npad);
         }
         for (ptrdiff_t o = ob0; o < ob1; o++) {
             const float sc = a->out_scale ? a->out_scale[s * O + o] : 1.0f;

@@ -102,7 +102,7 @@ typedef struct ck_conv_args {
     int winograd_m;               ///< conv2d: its output tile, 2 for F(2,3), 4 for F(4,3)
     ptrdiff_t row0, rows;         ///< conv2d, rows > 0: only output rows [row0, row0 + rows), y [n, O, rows, ow]
     /// Transposed conv with `fir`, optional: applied to each output row as the FIR writes it, as
-    /// ck_epilogue would to the whole output (its n, c and x unused; plane only for add).
+    /// ck_epilogue would to the whole output (its x unused; c and plane those of the output).
     const struct ck_epilogue_args *epilogue;
 } ck_conv_args;
 
