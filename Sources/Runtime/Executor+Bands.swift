@@ -32,13 +32,7 @@ extension Executor {
     func banded(_ steps: [Step], output: Int) -> [Step] {
         let policy = banding
         if policy == .off { return steps }
-        var readers: [Int: [Int]] = [output: [steps.count]]
-        for (s, step) in steps.enumerated() { for v in step.inputs { readers[v, default: []].append(s) } }
-        /// The step that reads value `v`, as its input 0, and nothing else does.
-        func soleReader(_ v: Int) -> Int? {
-            guard let r = readers[v], r.count == 1, r[0] < steps.count, steps[r[0]].inputs[0] == v else { return nil }
-            return r[0]
-        }
+        let soleReader = Self.soleReaders(steps, output: output)
         func drawsNoise(_ step: Step) -> Bool { if case .noise = step.kernel { true } else { false } }
         var replaced: [Int: Step] = [:], absorbed = Set<Int>()
         for a in steps.indices {
@@ -74,7 +68,7 @@ extension Executor {
                                dims: end.dims, scratch: scratch, inPlace: false, nodes: [a, b, c, d].flatMap { steps[$0].nodes })
             absorbed.formUnion([a, b, c])
         }
-        return steps.indices.compactMap { absorbed.contains($0) ? nil : replaced[$0] ?? steps[$0] }
+        return Self.merged(steps, replacing: replaced, absorbed: absorbed)
     }
 
     /// Output rows per band, from the shape alone (never the thread count, so results do not

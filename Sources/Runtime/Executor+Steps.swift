@@ -95,19 +95,34 @@ extension Executor {
     /// No noise is drawn in between, so random noise keeps its order. `output` is the plan's
     /// output value.
     func convEpilogues(_ steps: [Step], output: Int) -> [Step] {
-        var readers: [Int: Int] = [output: steps.count]
-        for (s, step) in steps.enumerated() { for v in step.inputs { readers[v] = readers[v] == nil ? s : -1 } }
+        let soleReader = Self.soleReaders(steps, output: output)
         var joined: [Int: Step] = [:], absorbed = Set<Int>()
         for (a, step) in steps.enumerated() {
-            guard case .conv(var conv) = step.kernel, conv.transposed, conv.fir != nil, let b = readers[step.output], b > a, b < steps.count,
-                  case let .noise(z, then) = steps[b].kernel, steps[b].inputs == [step.output] else { continue }
+            guard case .conv(var conv) = step.kernel, conv.transposed, conv.fir != nil, let b = soleReader(step.output),
+                  case let .noise(z, then) = steps[b].kernel else { continue }
             conv.epilogue = (z, then)
             let next = steps[b]
             joined[a] = Step(kernel: .conv(conv), name: next.name, inputs: step.inputs, inputDims: step.inputDims, output: next.output,
                              dims: next.dims, scratch: [step.scratch[0], next.scratch[0]], inPlace: false, nodes: step.nodes + next.nodes)
             absorbed.insert(b)
         }
-        return steps.indices.compactMap { absorbed.contains($0) ? nil : joined[$0] ?? steps[$0] }
+        return Self.merged(steps, replacing: joined, absorbed: absorbed)
+    }
+
+    /// For a value, the step that reads it as its input 0 when nothing else reads it (no other
+    /// step, not the plan's output `output`): where a step can take over its reader's work.
+    static func soleReaders(_ steps: [Step], output: Int) -> (Int) -> Int? {
+        var readers: [Int: [Int]] = [output: [steps.count]]
+        for (s, step) in steps.enumerated() { for v in step.inputs { readers[v, default: []].append(s) } }
+        return { v in
+            guard let r = readers[v], r.count == 1, r[0] < steps.count, steps[r[0]].inputs[0] == v else { return nil }
+            return r[0]
+        }
+    }
+
+    /// `steps` with the steps at `replacing`'s indices replaced and those in `absorbed` dropped.
+    static func merged(_ steps: [Step], replacing: [Int: Step], absorbed: Set<Int>) -> [Step] {
+        steps.indices.compactMap { absorbed.contains($0) ? nil : replacing[$0] ?? steps[$0] }
     }
 
     /// `conv2d_resample` for up 1 or 2 (down 1); scratch 0 of the convolution holds the
