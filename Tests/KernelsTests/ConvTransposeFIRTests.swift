@@ -13,8 +13,7 @@ import TestSupport
         let s = cc.shape, o = cc.outChannels
         var rng = SplitMix64(seed: UInt64(s.count * 13 + o))
         let x = rng.floats(s.count), w = rng.floats(o * s.c * 9), styles = rng.floats(s.n * s.c, scale: 2)
-        let f1: [Float] = [1, 3, 3, 1]
-        let fir = FIRFilter((0..<16).map { f1[$0 / 4] * f1[$0 % 4] / 64 }, taps: 4, separable: false, gain: 4)
+        let fir = upsamplingFIR
         let packed = PackedConvWeights(weight: w, outChannels: o, inChannels: s.c, kernel: 3, layout: .transposed)
         let t = packed.convTranspose2dOutputShape(s)
         // (A 3×3 output with no padding is smaller than the filter: no output, nothing to test.)
@@ -48,8 +47,7 @@ import TestSupport
         let s = cc.shape, o = cc.outChannels
         var rng = SplitMix64(seed: UInt64(s.count * 17 + o))
         let x = rng.floats(s.count), w = rng.floats(o * s.c * 9), styles = rng.floats(s.n * s.c, scale: 2), bias = rng.floats(o)
-        let f1: [Float] = [1, 3, 3, 1]
-        let fir = FIRFilter((0..<16).map { f1[$0 / 4] * f1[$0 % 4] / 64 }, taps: 4, separable: false, gain: 4)
+        let fir = upsamplingFIR
         let padding = FIRPadding(1, 1)
         let e = Epilogue(biasGain: 0.5, activation: .lrelu(alpha: 0.2), gain: 1.4142135, clamp: 0.8)
         for tile in [WinogradTile?.none, .f3x2] {

@@ -40,6 +40,23 @@ struct KernelsBenchmark {
         return best
     }
 
+    /// Variants 0..<count of a kernel run by `threads` threads, interleaved (0, 1, …, 0, 1, …) so
+    /// a burst of load hits all alike: after one warm-up round, the best of `repeats` seconds
+    /// each, by the thread's CPU time with 1 thread (not inflated by other processes), else by
+    /// wall time.
+    static func bestInterleaved(_ count: Int, threads: Int, repeats: Int = 5, _ body: (Int) -> Void) -> [Double] {
+        let clock = { threads == 1 ? threadCPUNanoseconds() : DispatchTime.now().uptimeNanoseconds }
+        var best = [Double](repeating: .infinity, count: count)
+        for rep in 0...repeats {
+            for v in 0..<count {
+                let t0 = clock()
+                body(v)
+                if rep > 0 { best[v] = min(best[v], Double(clock() - t0) * 1e-9) }
+            }
+        }
+        return best
+    }
+
     static func threadCPUNanoseconds() -> UInt64 {
         var ts = timespec()
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
@@ -215,22 +232,13 @@ struct KernelsBenchmark {
             styles.withUnsafeBufferPointer { st in d.withUnsafeMutableBufferPointer { variants[0].demodulation(styles: st, batch: 1, styleGain: 0.01, into: $0) } }
             for t in [1, 2] {
                 let ctx = KernelContext(threads: t)
-                var best = [Double](repeating: .infinity, count: 3)
-                x.withUnsafeBufferPointer { xs in
+                let best = x.withUnsafeBufferPointer { xs in
                     styles.withUnsafeBufferPointer { st in
                         d.withUnsafeBufferPointer { ds in
                             y.withUnsafeMutableBufferPointer { ys in
-                                for rep in 0..<6 {
-                                    for (v, packed) in variants.enumerated() {
-                                        let algorithm: ConvAlgorithm = v == 0 ? .direct : .winograd
-                                        // 1 thread: its CPU time (not inflated by other processes); 2: wall.
-                                        let clock = { t == 1 ? Self.threadCPUNanoseconds() : DispatchTime.now().uptimeNanoseconds }
-                                        let t0 = clock()
-                                        ctx.conv2d(xs, shape: s, weights: packed, padding: 1, inputScale: st, inputScaleGain: 0.01,
-                                                   outputScale: ds, algorithm: algorithm, into: ys)
-                                        let dt = Double(clock() - t0) * 1e-9
-                                        if rep > 0 { best[v] = min(best[v], dt) }
-                                    }
+                                Self.bestInterleaved(variants.count, threads: t) { v in
+                                    ctx.conv2d(xs, shape: s, weights: variants[v], padding: 1, inputScale: st, inputScaleGain: 0.01,
+                                               outputScale: ds, algorithm: v == 0 ? .direct : .winograd, into: ys)
                                 }
                             }
                         }
@@ -252,8 +260,7 @@ struct KernelsBenchmark {
         print("\n## Up-sampling convolution: transposed conv + FIR, separate vs fused, direct vs Winograd (load average \(Self.loadAverage()))\n")
         print("| layer (batch 1, modulated) | threads | separate ms | fused ms | Winograd fused ms | fused / Winograd | extra weights |")
         print("|---|---|---|---|---|---|---|")
-        let f1: [Float] = [1, 3, 3, 1]
-        let fir = FIRFilter((0..<16).map { f1[$0 / 4] * f1[$0 % 4] / 64 }, taps: 4, separable: false, gain: 4)
+        let fir = upsamplingFIR
         let pad = FIRPadding(1, 1)
         // paper256 (b32 … b256), then config-f (b64 … b1024).
         let layers: [(Int, Int, Int)] = [(512, 512, 16), (512, 256, 32), (256, 128, 64), (128, 64, 128),
@@ -268,27 +275,20 @@ struct KernelsBenchmark {
             styles.withUnsafeBufferPointer { st in d.withUnsafeMutableBufferPointer { packed.demodulation(styles: st, batch: 1, styleGain: 0.01, into: $0) } }
             for threads in [1, 2] {
                 let ctx = KernelContext(threads: threads)
-                var best = [Double](repeating: .infinity, count: 3)
-                x.withUnsafeBufferPointer { xs in
+                let best = x.withUnsafeBufferPointer { xs in
                     styles.withUnsafeBufferPointer { st in
                         d.withUnsafeBufferPointer { ds in
                             y.withUnsafeMutableBufferPointer { ys in
                                 mid.withUnsafeMutableBufferPointer { ms in
-                                    for rep in 0..<6 {
-                                        for variant in 0..<3 {
-                                            let clock = { threads == 1 ? Self.threadCPUNanoseconds() : DispatchTime.now().uptimeNanoseconds }
-                                            let t0 = clock()
-                                            if variant == 0 {
-                                                ctx.convTranspose2dStride2(xs, shape: s, weights: packed, inputScale: st, inputScaleGain: 0.01,
-                                                                           outputScale: ds, algorithm: .direct, into: ms)
-                                                ctx.upfirdn2d(UnsafeBufferPointer(ms), shape: t, filter: fir, up: 1, down: 1, padding: pad, into: ys)
-                                            } else {
-                                                ctx.convTranspose2dStride2(xs, shape: s, weights: packed, inputScale: st, inputScaleGain: 0.01,
-                                                                           outputScale: ds, filter: fir, padding: pad,
-                                                                           algorithm: variant == 1 ? .direct : .winograd, into: ys)
-                                            }
-                                            let dt = Double(clock() - t0) * 1e-9
-                                            if rep > 0 { best[variant] = min(best[variant], dt) }
+                                    Self.bestInterleaved(3, threads: threads) { variant in
+                                        if variant == 0 {
+                                            ctx.convTranspose2dStride2(xs, shape: s, weights: packed, inputScale: st, inputScaleGain: 0.01,
+                                                                       outputScale: ds, algorithm: .direct, into: ms)
+                                            ctx.upfirdn2d(UnsafeBufferPointer(ms), shape: t, filter: fir, up: 1, down: 1, padding: pad, into: ys)
+                                        } else {
+                                            ctx.convTranspose2dStride2(xs, shape: s, weights: packed, inputScale: st, inputScaleGain: 0.01,
+                                                                       outputScale: ds, filter: fir, padding: pad,
+                                                                       algorithm: variant == 1 ? .direct : .winograd, into: ys)
                                         }
                                     }
                                 }

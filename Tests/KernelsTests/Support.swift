@@ -48,3 +48,10 @@ func expectIdentical(_ a: [Float], _ b: [Float], _ label: @autoclosure () -> Str
 extension Array where Element == Float {
     var magnitudes: [Float] { map { abs($0) } }
 }
+
+/// StyleGAN2's up-sampling FIR as the fixtures store it: the 4×4 outer product of [1, 3, 3, 1]
+/// normalised to sum 1, gain 4 (run separably).
+let upsamplingFIR: FIRFilter = {
+    let f1: [Float] = [1, 3, 3, 1]
+    return FIRFilter((0..<16).map { f1[$0 / 4] * f1[$0 % 4] / 64 }, taps: 4, separable: false, gain: 4)
+}()

@@ -68,8 +68,7 @@ import TestSupport
         let s = cc.shape, o = cc.outChannels
         var rng = SplitMix64(seed: UInt64(s.count * 17 + o))
         let x = rng.floats(s.count), w = rng.floats(o * s.c * 9), styles = rng.floats(s.n * s.c, scale: 2)
-        let f1: [Float] = [1, 3, 3, 1]
-        let fir = FIRFilter((0..<16).map { f1[$0 / 4] * f1[$0 % 4] / 64 }, taps: 4, separable: false, gain: 4)
+        let fir = upsamplingFIR
         let weights = Self.packed(w, cc)
         let t = weights.convTranspose2dOutputShape(s)
         let out = KernelContext.upfirdn2dOutputShape(t, taps: 4, up: 1, down: 1, padding: padding)
