@@ -48,6 +48,18 @@ package struct Step {
     package var nodes: [String] = []
 
     package var count: Int { dims.product }
+
+    /// The form of the convolution the step runs (alone, fused or banded): "direct" or its
+    /// Winograd form ("F(4,3)", "F(3,2) phases"); nil for other steps.
+    package var convForm: String? {
+        let weights: PackedConvWeights
+        switch kernel {
+        case .conv(let c): weights = c.weights
+        case .banded(let b): weights = b.conv.weights
+        default: return nil
+        }
+        return weights.winogradTile.map(\.description) ?? "direct"
+    }
 }
 
 /// `modulated_conv` / `conv` with everything resolved. Up-sampling convolutions with a 1×1

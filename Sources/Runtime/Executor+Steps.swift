@@ -34,13 +34,13 @@ extension Executor {
         case .modulatedConv(let m):
             let layout: PackedConvWeights.Layout = m.up == 2 ? .transposed : .conv
             return convSteps(node, index: index, inputs: inputs, dims: ins, intermediate: intermediate,
-                             weights: packed.conv[PackedWeights.key(m.weight, gain: 1, layout)]!, up: m.up, padding: m.padding,
+                             weights: convWeights(PackedWeights.key(m.weight, gain: 1, layout), batch: n), up: m.up, padding: m.padding,
                              filter: m.resampleFilter, styleGain: m.styleGain, demodulate: m.demodulate)
         case .conv(let c):
             let k = graph.tensors[c.weight]!.shape.dims[2]
             let layout: PackedConvWeights.Layout = c.up == 2 && k > 1 ? .transposed : .conv
             return convSteps(node, index: index, inputs: inputs, dims: ins, intermediate: intermediate,
-                             weights: packed.conv[PackedWeights.key(c.weight, gain: c.weightGain, layout)]!, up: c.up, padding: c.padding,
+                             weights: convWeights(PackedWeights.key(c.weight, gain: c.weightGain, layout), batch: n), up: c.up, padding: c.padding,
                              filter: c.resampleFilter, styleGain: nil, demodulate: false)
         case .noise(let z):
             // Random noise is drawn into scratch 0 ([N, H, W]).
@@ -65,6 +65,16 @@ extension Executor {
             throw RuntimeError.unsupportedOp(node: node.name, kind: kind)
         case .primitive:
             preconditionFailure("primitive nodes run on the interpreter")
+        }
+    }
+
+    /// The packed weights under `key` for a batch of `batch`: the load-time form, or for 2 or
+    /// more its batch form (`PackedWeights.batchTile`), all packed on the first such call.
+    func convWeights(_ key: String, batch: Int) -> PackedConvWeights {
+        guard batch >= 2, packed.batchUpgrades[key] != nil else { return packed.conv[key]! }
+        return batchForms.withLock { forms in
+            if forms == nil { forms = packed.packBatchUpgrades(graph) }
+            return forms![key]!
         }
     }
 

@@ -58,6 +58,8 @@ final class Executor: Sendable {
     /// The fast kernels' thread pool and the weights packed for them at load.
     let kernels: KernelContext
     let packed: PackedWeights
+    /// `packed.batchUpgrades` packed, once a batch of 2 or more is planned.
+    let batchForms = Mutex<[String: PackedConvWeights]?>(nil)
     private let mappingPlans = PlanCache(), synthesisPlans = PlanCache()
     private let interpreted: (mapping: Bool, synthesis: Bool)
     /// Whether plans run convolutions in bands (`ConvBanding.current` at creation).

@@ -24,12 +24,27 @@ public enum WinogradPolicy: String, Sendable {
 struct PackedWeights: @unchecked Sendable {
     private(set) var dense: [String: PackedDenseWeights] = [:]
     private(set) var conv: [String: PackedConvWeights] = [:]
+    /// The faster forms batches of 2 or more take (see `batchTile`): the Winograd form per
+    /// `conv` key, with what packing it needs. Packed only when such a batch is planned.
+    private(set) var batchUpgrades: [String: BatchUpgrade] = [:]
+
+    struct BatchUpgrade {
+        var weight: String, gain: Float, layout: PackedConvWeights.Layout, tile: WinogradTile
+    }
 
     /// `shapes`: the per-sample value shapes `graph.validate()` returned (they size the layers
     /// for the Winograd policy).
     init(graph: LayerGraph, shapes: [String: [Int]], param: (String) -> [Float]) {
         let policy = WinogradPolicy.current
         let costs = ModelCosts(graph, shapes)
+        func add(_ weight: String, gain: Float, _ layout: PackedConvWeights.Layout, up: Int, output: [Int]?) {
+            let key = Self.key(weight, gain: gain, layout)
+            let tile = Self.winogradTile(graph, weight, up: up, output: output, costs, policy)
+            conv[key] = pack(graph, weight, param, gain: gain, layout, winograd: tile)
+            if policy == .automatic, let better = Self.batchTile(graph, weight, up: up, output: output, costs), better != tile {
+                batchUpgrades[key] = BatchUpgrade(weight: weight, gain: gain, layout: layout, tile: better)
+            }
+        }
         for node in graph.mapping.nodes + graph.synthesis.nodes {
             let output = shapes["synthesis/\(node.name)"]
             switch node.op {
@@ -38,13 +53,10 @@ struct PackedWeights: @unchecked Sendable {
                 dense[Self.key(d)] = PackedDenseWeights(weight: param(d.weight), outFeatures: dims[0], inFeatures: dims[1], weightGain: d.weightGain)
             case .modulatedConv(let m):
                 let layout: PackedConvWeights.Layout = m.up == 2 ? .transposed : .conv
-                let tile = Self.winogradTile(graph, m.weight, up: m.up, output: output, costs, policy)
-                conv[Self.key(m.weight, gain: 1, layout)] = pack(graph, m.weight, param, gain: 1, layout, winograd: tile)
+                add(m.weight, gain: 1, layout, up: m.up, output: output)
             case .conv(let c):
                 let k = graph.tensors[c.weight]!.shape.dims[2]
-                let layout: PackedConvWeights.Layout = c.up == 2 && k > 1 ? .transposed : .conv
-                let tile = Self.winogradTile(graph, c.weight, up: c.up, output: output, costs, policy)
-                conv[Self.key(c.weight, gain: c.weightGain, layout)] = pack(graph, c.weight, param, gain: c.weightGain, layout, winograd: tile)
+                add(c.weight, gain: c.weightGain, c.up == 2 && k > 1 ? .transposed : .conv, up: c.up, output: output)
             default:
                 break
             }
@@ -66,6 +78,13 @@ struct PackedWeights: @unchecked Sendable {
                 }
             }
             bytes = graph.tensors.entries.reduce(0) { $0 + 4 * Double($1.tensor.shape.count) }
+        }
+
+        /// Whether a layer doing `multiplyAdds` per image earns `floats` more of memory: its
+        /// share of the model's multiply-adds is at least half the share of the model's bytes
+        /// they add.
+        func earns(_ floats: Double, multiplyAdds layer: Double) -> Bool {
+            multiplyAdds > 0 && bytes > 0 && layer / multiplyAdds >= 0.5 * 4 * floats / bytes
         }
     }
 
@@ -95,13 +114,38 @@ struct PackedWeights: @unchecked Sendable {
         case .off: return nil
         case .all: return .f4x3
         case .automatic:
-            guard let output, output.count == 3, costs.multiplyAdds > 0, costs.bytes > 0 else { return nil }
+            guard let output, output.count == 3 else { return nil }
             let pairs = Double(dims[0] * dims[1]), area = output[1] * output[2]
-            let share = pairs * 9 * Double(area) / costs.multiplyAdds
-            func earns(_ floats: Double) -> Bool { share >= 0.5 * 4 * (floats - 9) * pairs / costs.bytes }
+            func earns(_ floats: Double) -> Bool { costs.earns((floats - 9) * pairs, multiplyAdds: pairs * 9 * Double(area)) }
             if area >= 16 * 16, earns(36) { return .f4x3 }
             if area >= 8 * 8, earns(16) { return .f2x3 }
             return nil
+        }
+    }
+
+    /// The form a 3×3 convolution takes in batches of 2 or more (automatic policy), where it is
+    /// faster than the load-time form and earns a second copy of its weights by the same rule:
+    /// F(3,2) on the transposed ones from 32² inputs (25 floats per channel pair, 10–15 % faster
+    /// per layer), F(4,3) on the stride-1 ones from 16² outputs. Batch 1 goes without them
+    /// because their bytes count against the peak memory goal of model bytes + 2.5 × the
+    /// largest activation, which config-f 1024² meets by only a few MB (F(3,2) on its 128²–1024²
+    /// layers measured 10 MB over); a batch of n holds n activations, so its goal grows by 2.5 of
+    /// them per image while the forms cost the same once. So a batch's images differ from batch
+    /// 1's by Winograd's rounding (WinogradTests bounds it).
+    static func batchTile(_ graph: LayerGraph, _ weight: String, up: Int, output: [Int]?, _ costs: ModelCosts) -> WinogradTile? {
+        let dims = graph.tensors[weight]!.shape.dims
+        guard dims.count == 4, dims[2] == 3, dims[3] == 3, let output, output.count == 3 else { return nil }
+        let pairs = Double(dims[0] * dims[1]), inputArea = output[1] * output[2] / (up * up)
+        func earns(_ floats: Double) -> Bool { costs.earns(floats * pairs, multiplyAdds: pairs * 9 * Double(inputArea)) }
+        if up == 2 { return inputArea >= 32 * 32 && earns(25) ? .f3x2 : nil }
+        return up == 1 && inputArea >= 16 * 16 && earns(36) ? .f4x3 : nil
+    }
+
+    /// `batchUpgrades` packed (the tensors' pages read again, then released).
+    func packBatchUpgrades(_ graph: LayerGraph) -> [String: PackedConvWeights] {
+        defer { graph.tensors.releaseResidentPages() }
+        return batchUpgrades.mapValues { u in
+            pack(graph, u.weight, { graph.tensors[$0]!.floats() }, gain: u.gain, u.layout, winograd: u.tile)
         }
     }
 
