@@ -12,7 +12,7 @@ struct Bench: ParsableCommand {
             """)
 
     @OptionGroup var source: ModelOptions
-    @Option(help: "Images per forward pass.") var batch: Int = 1
+    @Option(help: batchHelp) var batch: Int = 1
     @Option(help: "Threads for the kernels (default: every online processor).") var threads: Int?
     @Option(help: "Timed runs (the median is reported).") var iterations: Int = 5
     @Flag(help: "Also time every step of the run (median): a node, or the nodes it runs fused.") var layers = false

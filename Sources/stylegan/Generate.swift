@@ -22,7 +22,7 @@ struct Generate: ParsableCommand {
     @Option(help: "Also write all images as one near-square grid PNG.") var grid: String?
     @Option(help: "Write the float32 NCHW output [N, C, H, W] before uint8 conversion (.npy).") var raw: String?
     @Option(help: "Write the W actually synthesised [N, num_ws, w_dim] (.npy).") var wsOut: String?
-    @Option(help: "Images per forward pass.") var batch: Int = 1
+    @Option(help: batchHelp) var batch: Int = 1
 
     func run() throws {
         try reporting {

@@ -32,6 +32,12 @@ enum NoiseModeOption: String, ExpressibleByArgument, CaseIterable {
     case const, random, none
 }
 
+/// `--batch` of generate and bench.
+let batchHelp = ArgumentHelp("""
+    Images per forward pass. From 2 on, faster Winograd forms of some convolutions are packed \
+    as well (more memory; the floats differ from batch 1's by rounding).
+    """)
+
 struct NoiseOptions: ParsableArguments {
     @Option(help: "Noise: const (the stored buffers), random (seeded, reproducible) or none.")
     var noiseMode: NoiseModeOption = .const
