@@ -147,11 +147,11 @@ void ck_epilogue_span(const ck_ops *ops, const ck_epilogue_args *e, ptrdiff_t s,
 /// The fused FIR on a band of a transposed convolution's rows (oh rows in all, band row 0 is row
 /// r0 − (taps − 1), rows ldb floats apart): horizontal pass of the newly complete rows r0 … done
 /// (in place), then the FIR output rows from oy0 (before oy1) whose taps are all complete, into
-/// y (rows of fw; channel o of sample s: args->epilogue applied to each row written). Returns the
-/// next FIR row to write.
+/// y, which holds rows of fw from row y_row0 on (channel o of sample s: args->epilogue applied
+/// to each row written). Returns the next FIR row to write.
 ptrdiff_t ck_convt_fir_band(struct ck_context *ctx, const ck_conv_args *args, ptrdiff_t s, ptrdiff_t o, ptrdiff_t oh,
-                            ptrdiff_t fw, float *band, ptrdiff_t ldb, ptrdiff_t r0, ptrdiff_t done, float *y, ptrdiff_t oy0,
-                            ptrdiff_t oy1, float *work);
+                            ptrdiff_t fw, float *band, ptrdiff_t ldb, ptrdiff_t r0, ptrdiff_t done, float *y, ptrdiff_t y_row0,
+                            ptrdiff_t oy0, ptrdiff_t oy1, float *work);
 /// Pieces to cut a parallel job of `flops` into for `threads` workers (1 for small jobs).
 int ck_parts(int threads, double flops);
 /// Splits an m×n GEMM for `threads` workers into tm row pieces × tn column pieces.

@@ -284,11 +284,13 @@ typedef struct convt_job {
     // Fused FIR: its output size, and per channel a band of band_rows rows of ow floats.
     ptrdiff_t fh, fw, band_rows;
     size_t band_floats, fir_work;
+    // FIR output rows [fy0, fy1) from input rows [iy_begin, iy_end) (all of them unless args->rows).
+    ptrdiff_t fy0, fy1, iy_begin, iy_end;
 } convt_job;
 
 ptrdiff_t ck_convt_fir_band(struct ck_context *ctx, const ck_conv_args *args, ptrdiff_t s, ptrdiff_t o, ptrdiff_t oh,
-                            ptrdiff_t fw, float *band, ptrdiff_t ldb, ptrdiff_t r0, ptrdiff_t done, float *y, ptrdiff_t oy0,
-                            ptrdiff_t oy1, float *work) {
+                            ptrdiff_t fw, float *band, ptrdiff_t ldb, ptrdiff_t r0, ptrdiff_t done, float *y, ptrdiff_t y_row0,
+                            ptrdiff_t oy0, ptrdiff_t oy1, float *work) {
     const ck_ops *ops = ck_context_ops(ctx);
     const ck_fir_args *f = args->fir;
     const ck_epilogue_args *e = args->epilogue;
@@ -302,8 +304,9 @@ ptrdiff_t ck_convt_fir_band(struct ck_context *ctx, const ck_conv_args *args, pt
             const ptrdiff_t r = oy - f->pad_y0 + q;
             t[q] = r >= 0 && r < oh ? band + (r - wb) * ldb : NULL;
         }
-        ops->fir_vpass(f, t, y + oy * fw);
-        if (e) ck_epilogue_span(ops, e, s, o, y + oy * fw, fw, oy * fw); // while the row is in cache
+        float *row = y + (oy - y_row0) * fw;
+        ops->fir_vpass(f, t, row);
+        if (e) ck_epilogue_span(ops, e, s, o, row, fw, oy * fw); // while the row is in cache
     }
     return oy;
 }
@@ -317,8 +320,8 @@ static ptrdiff_t convt_fir_rows(const convt_job *j, ptrdiff_t s, ptrdiff_t o, fl
                                 ptrdiff_t next_iy1, float *y, ptrdiff_t oy0, float *work) {
     const ptrdiff_t kf = j->a->fir->taps, ow = j->ow;
     const ptrdiff_t done = iy1 == j->a->h ? j->oh - 1 : 2 * iy1 - 1; // last complete row
-    const ptrdiff_t oy = ck_convt_fir_band(j->ctx, j->a, s, o, j->oh, j->fw, band, ow, 2 * iy0, done, y, oy0, j->fh, work);
-    if (iy1 >= j->a->h) return oy;
+    const ptrdiff_t oy = ck_convt_fir_band(j->ctx, j->a, s, o, j->oh, j->fw, band, ow, 2 * iy0, done, y, j->fy0, oy0, j->fy1, work);
+    if (iy1 >= j->iy_end) return oy;
     // Next window: from 2·iy1 − (taps − 1): taps − 1 filtered rows and the partial row 2·iy1.
     const ptrdiff_t shift = 2 * (iy1 - iy0);
     memmove(band, band + shift * ow, (size_t)(kf * ow) * sizeof(float));
@@ -348,16 +351,17 @@ static void convt_task(void *arg, int task, int worker) {
         float *bands = ck_scratch_get(j->ctx, worker, CK_SLOT_WORK2, j->band_floats);
         float *work = ck_scratch_get(j->ctx, worker, CK_SLOT_WORK3, j->fir_work);
         memset(bands, 0, (size_t)((o1 - o0) * per) * sizeof(float));
-        float *y = a->y + s * a->out_ch * j->fh * j->fw;
-        ptrdiff_t next_oy = 0;
-        for (ptrdiff_t iy0 = 0; iy0 < H; iy0 += rows) {
-            const ptrdiff_t nrows = ck_min(rows, H - iy0), ldc = nrows * W, iy1 = iy0 + nrows;
+        const ptrdiff_t yplane = (j->fy1 - j->fy0) * j->fw;
+        float *y = a->y + s * a->out_ch * yplane;
+        ptrdiff_t next_oy = j->fy0;
+        for (ptrdiff_t iy0 = j->iy_begin; iy0 < j->iy_end; iy0 += rows) {
+            const ptrdiff_t nrows = ck_min(rows, j->iy_end - iy0), ldc = nrows * W, iy1 = iy0 + nrows;
             ck_gemm_rect(j->ctx, worker, &p, r0, r1, iy0 * W, iy1 * W, cols, ldc);
             ptrdiff_t oy = next_oy;
             for (ptrdiff_t o = o0; o < o1; o++) {
                 float *band = bands + (o - o0) * per;
                 ops->col2im(cols + (o - o0) * kk * ldc, ldc, band + (kf - 1) * ow, ow, 0, nrows, W, k);
-                oy = convt_fir_rows(j, s, o, band, iy0, iy1, ck_min(iy1 + rows, H), y + o * j->fh * j->fw, next_oy, work);
+                oy = convt_fir_rows(j, s, o, band, iy0, iy1, ck_min(iy1 + rows, j->iy_end), y + o * yplane, next_oy, work);
             }
             next_oy = oy;
         }
@@ -386,7 +390,8 @@ void ck_conv_transpose2d_s2(ck_context *ctx, const ck_conv_args *a) {
     const int k = a->kernel;
     const ptrdiff_t kk = (ptrdiff_t)k * k;
     if (a->n <= 0 || a->out_ch <= 0 || a->h <= 0 || a->w <= 0) return;
-    if (a->winograd && k == 3 &&
+    if (a->rows > 0 && !a->fir) return; // row ranges are for the fused FIR's output only
+    if (a->rows <= 0 && a->winograd && k == 3 &&
         (a->algorithm == CK_CONV_WINOGRAD ||
          (a->algorithm == CK_CONV_AUTO && ck_winograd_up_suits(a->c, a->out_ch, a->h, a->w)))) {
         ck_conv_transpose2d_winograd(ctx, a);
@@ -423,6 +428,15 @@ void ck_conv_transpose2d_s2(ck_context *ctx, const ck_conv_args *a) {
         const ck_fir_args *f = a->fir;
         j.fh = j.oh + f->pad_y0 + f->pad_y1 - f->taps + 1;
         j.fw = j.ow + f->pad_x0 + f->pad_x1 - f->taps + 1;
+        j.fy0 = a->rows > 0 ? a->row0 : 0;
+        j.fy1 = a->rows > 0 ? a->row0 + a->rows : j.fh;
+        if (j.fy0 < 0 || j.fy1 > j.fh || j.fy0 >= j.fy1) return;
+        // FIR row y reads transposed rows y − pad_y0 … y − pad_y0 + taps − 1 (those in 0 … oh − 1),
+        // which input rows (r − k + 1) / 2 … r / 2 complete; earlier input rows reach no output
+        // row in range, and rows the range starts without are never read.
+        const ptrdiff_t lo = ck_max(0, j.fy0 - f->pad_y0), hi = ck_min(j.oh - 1, j.fy1 - 1 - f->pad_y0 + f->taps - 1);
+        j.iy_begin = ck_max(0, (lo - k + 2) / 2);
+        j.iy_end = ck_min(a->h, hi / 2 + 1);
         // taps − 1 filtered rows, the partial row, and two rows per input row of a chunk.
         j.band_rows = f->taps + 2 * j.chunk_rows;
         j.band_floats = (size_t)((units + j.pieces - 1) / j.pieces * j.ounit * j.band_rows * j.ow);

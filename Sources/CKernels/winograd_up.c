@@ -145,7 +145,7 @@ static void wup_output_task(void *arg, int task, int worker) {
             }
             if (a->fir) {
                 const ptrdiff_t oy = ck_convt_fir_band(j->ctx, a, s, o, j->oh, j->fw, band, j->ldb, r0, done,
-                                                       a->y + (s * O + o) * j->fh * j->fw, j->next_oy, j->fh, work);
+                                                       a->y + (s * O + o) * j->fh * j->fw, 0, j->next_oy, j->fh, work);
                 if (o == 0) j->oy_after = oy; // the same for every channel
                 if (c1 < j->tiles_y) // keep the last hist rows for the next chunk's filter taps
                     memmove(band, band + 6 * (c1 - c0) * j->ldb, (size_t)(j->hist * j->ldb) * sizeof(float));

@@ -86,12 +86,16 @@ extension KernelContext {
     ///
     /// With `epilogue`, each output row then gets `biasNoiseAct`'s noise (`noise`, `noiseStrength`),
     /// `bias` and `epilogue` while it is in cache: the bits of calling `biasNoiseAct` on `y` after.
+    ///
+    /// `rows`: only these rows of the filtered output, into `y` [n, O, rows.count, ow] (from the
+    /// input rows they need; the same bits as the whole output's rows). The direct form only:
+    /// the weights must have it, and `algorithm` must not be `.winograd`.
     public func convTranspose2dStride2(_ x: UnsafeBufferPointer<Float>, shape: ImageShape, weights: PackedConvWeights,
                                        inputScale: UnsafeBufferPointer<Float>? = nil, inputScaleGain: Float = 1,
                                        outputScale: UnsafeBufferPointer<Float>? = nil, filter: FIRFilter, padding: FIRPadding,
                                        algorithm: ConvAlgorithm = .automatic,
                                        noise: UnsafeBufferPointer<Float>? = nil, noiseStrength: UnsafeBufferPointer<Float>? = nil,
-                                       bias: UnsafeBufferPointer<Float>? = nil, epilogue: Epilogue? = nil,
+                                       bias: UnsafeBufferPointer<Float>? = nil, epilogue: Epilogue? = nil, rows: Range<Int>? = nil,
                                        into y: UnsafeMutableBufferPointer<Float>) {
         precondition(weights.layout == .transposed, "convTranspose2dStride2: weights packed for conv2d")
         precondition(shape.h > 0 && shape.w > 0, "convTranspose2dStride2: empty input \(shape)")
@@ -101,6 +105,11 @@ extension KernelContext {
         let t = weights.convTranspose2dOutputShape(shape)
         let out = Self.upfirdn2dOutputShape(t, taps: filter.taps, up: 1, down: 1, padding: padding)
         precondition(out.h > 0 && out.w > 0, "convTranspose2dStride2: no output for \(shape) with the FIR")
+        if let rows {
+            precondition(rows.lowerBound >= 0 && rows.upperBound <= out.h && !rows.isEmpty, "convTranspose2dStride2: rows \(rows) outside 0..<\(out.h)")
+            precondition(weights.hasDirectForm && algorithm != .winograd, "convTranspose2dStride2: rows need the direct form")
+        }
+        let written = ImageShape(n: out.n, c: out.c, h: rows?.count ?? out.h, w: out.w)
         filter.hTaps.withUnsafeBufferPointer { ht in
             filter.vTaps.withUnsafeBufferPointer { vt in
                 var f = ck_fir_args()
@@ -125,9 +134,9 @@ extension KernelContext {
                                           bias: bias, epilogue: epilogue, addend: nil)
                 }
                 withUnsafePointer(to: e) { ep in
-                    run(x, shape: shape, weights: weights, out: out, padding: 0, inputScale: inputScale, inputScaleGain: inputScaleGain,
+                    run(x, shape: shape, weights: weights, out: written, padding: 0, inputScale: inputScale, inputScaleGain: inputScaleGain,
                         outputScale: outputScale, algorithm: Self.transposedCode(algorithm, weights), fir: &f,
-                        epilogue: epilogue == nil ? nil : ep, into: y, ck_conv_transpose2d_s2)
+                        epilogue: epilogue == nil ? nil : ep, rows: rows, into: y, ck_conv_transpose2d_s2)
                 }
             }
         }

@@ -77,4 +77,40 @@ import TestSupport
             }
         }
     }
+
+    /// A range of the filtered output's rows (with the fused epilogue: noise per row at its place
+    /// in the map) gives the bits of those rows of the whole output: ranges at the top, in the
+    /// middle, at the bottom, of one row and of all rows.
+    @Test(arguments: ConvTests.transposedCases.filter { $0.kernel == 3 })
+    func rowRangesEqualTheWholeOutputsRows(_ cc: ConvCase) {
+        let s = cc.shape, o = cc.outChannels
+        var rng = SplitMix64(seed: UInt64(s.count * 19 + o))
+        let x = rng.floats(s.count), w = rng.floats(o * s.c * 9), styles = rng.floats(s.n * s.c, scale: 2), bias = rng.floats(o)
+        let padding = FIRPadding(1, 1), e = Epilogue(biasGain: 1, activation: .lrelu(alpha: 0.2), gain: 1.4142135)
+        let packed = PackedConvWeights(weight: w, outChannels: o, inChannels: s.c, kernel: 3, layout: .transposed)
+        let out = KernelContext.upfirdn2dOutputShape(packed.convTranspose2dOutputShape(s), taps: 4, up: 1, down: 1, padding: padding)
+        let noise = rng.floats(s.n * out.plane), strength: [Float] = [0.7]
+        let h = out.h
+        let ranges = Set([0..<h, 0..<1, 0..<min(3, h), (h / 2)..<(h / 2 + 1), (h / 3)..<max(h / 3 + 1, 2 * h / 3), (h - 1)..<h, max(0, h - 5)..<h])
+        for ctx in contexts() {
+            func run(_ rows: Range<Int>?) -> [Float] {
+                runConv(x, styles: styles, demodulation: [], modulated: true, count: out.n * out.c * (rows?.count ?? h) * out.w) { xs, st, _, ys in
+                    noise.withUnsafeBufferPointer { nz in
+                        strength.withUnsafeBufferPointer { sg in
+                            bias.withUnsafeBufferPointer { b in
+                                ctx.convTranspose2dStride2(xs, shape: s, weights: packed, inputScale: st, inputScaleGain: 0.5, filter: upsamplingFIR,
+                                                           padding: padding, noise: nz, noiseStrength: sg, bias: b, epilogue: e, rows: rows, into: ys)
+                            }
+                        }
+                    }
+                }
+            }
+            let whole = run(nil)
+            for rows in ranges {
+                var expected: [Float] = []
+                for plane in 0..<(out.n * out.c) { expected += whole[(plane * out.plane + rows.lowerBound * out.w)..<(plane * out.plane + rows.upperBound * out.w)] }
+                expectIdentical(run(rows), expected, "\(cc) rows \(rows) of \(h) \(ctx.isa) threads \(ctx.threads)")
+            }
+        }
+    }
 }

@@ -100,7 +100,7 @@ typedef struct ck_conv_args {
     const struct ck_fir_args *fir;///< transposed conv, optional: separable FIR applied to its output (see below)
     const float *winograd;        ///< optional, 3×3 kernels only: ck_pack_winograd_weights output (conv2d) or ck_pack_winograd_up_weights output (transposed)
     int winograd_m;               ///< conv2d: its output tile, 2 for F(2,3), 4 for F(4,3)
-    ptrdiff_t row0, rows;         ///< conv2d, rows > 0: only output rows [row0, row0 + rows), y [n, O, rows, ow]
+    ptrdiff_t row0, rows;         ///< rows > 0: only output rows [row0, row0 + rows), y [n, O, rows, ow] (conv2d; transposed with fir, direct only)
     /// Transposed conv with `fir`, optional: applied to each output row as the FIR writes it, as
     /// ck_epilogue would to the whole output (its x unused; c and plane those of the output).
     const struct ck_epilogue_args *epilogue;
@@ -143,7 +143,9 @@ void ck_conv2d(ck_context *ctx, const ck_conv_args *args);
 /// ck_upfirdn2d on the unfused result. With args->winograd (3×3 kernels; from
 /// ck_pack_winograd_up_weights), args->algorithm CK_CONV_WINOGRAD, or CK_CONV_AUTO where
 /// ck_winograd_up_suits, runs the Winograd form instead (fewer multiplies, different rounding;
-/// results still independent of the thread count); any other algorithm: GEMM + col2im.
+/// results still independent of the thread count); any other algorithm: GEMM + col2im. With
+/// args->fir and args->rows > 0: only those rows of the filtered output, from the input rows they
+/// need (same bits; GEMM + col2im only).
 void ck_conv_transpose2d_s2(ck_context *ctx, const ck_conv_args *args);
 
 /// d[s, o] = 1 / sqrt(Σ_i (styles[s, i]·gain)² · wsq_t[i, o] + eps).
