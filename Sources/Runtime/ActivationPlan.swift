@@ -49,16 +49,18 @@ package struct Step {
 
     package var count: Int { dims.product }
 
-    /// The form of the convolution the step runs (alone, fused or banded): "direct" or its
-    /// Winograd form ("F(4,3)", "F(3,2) phases"); nil for other steps.
-    package var convForm: String? {
-        let weights: PackedConvWeights
+    /// The form of each k×k (k > 1) convolution the step runs (alone, fused or banded) by its
+    /// node: "direct" or its Winograd form ("F(4,3)", "F(3,2) phases").
+    package var convForms: [String: String] {
+        func form(_ c: ConvStep) -> String { c.weights.winogradTile.map(\.description) ?? "direct" }
         switch kernel {
-        case .conv(let c): weights = c.weights
-        case .banded(let b): weights = b.conv.weights
-        default: return nil
+        case .conv(let c) where c.weights.kernel > 1: return nodes.first.map { [$0: form(c)] } ?? [:]
+        case .banded(let b):
+            var forms = [b.convNode: form(b.conv)]
+            if let u = b.source { forms[u.node] = form(u.conv) }
+            return forms
+        default: return [:]
         }
-        return weights.winogradTile.map(\.description) ?? "direct"
     }
 }
 
@@ -86,6 +88,12 @@ struct ConvStep {
 /// its unbanded form does. Scratch: the two convolutions' demodulation coefficients, the random
 /// noise [N, H, W], then the bands of the convolution's output and of the to-RGB output (the
 /// convolution reads its input rows in place).
+///
+/// With `source`, the up-sampling convolution whose output only the first convolution reads
+/// runs by rows too: per `sourceRows` rows, those rows of its output (with its fused FIR,
+/// noise, bias + activation) and the padding rows around them go to a buffer the first
+/// convolution's bands read (at 1024², its 134 MB output is never stored either). Its scratch
+/// follows: its demodulation coefficients, its random noise [N, H, W], that buffer.
 struct BandedConvStep {
     let conv: ConvStep
     let noise: NoiseStep?
@@ -93,9 +101,25 @@ struct BandedConvStep {
     let rgb: ConvStep
     let rgbAct: BiasActStep
     let rows: Int
-    /// Positions in the step's inputs (0: the convolution's input) of each convolution's styles
-    /// (when modulated) and of the skip image (when added).
+    /// Rows of the source's output computed at a time (a multiple of `rows` or the map's
+    /// height; the map's height without a source).
+    let sourceRows: Int
+    /// Positions in the step's inputs (0: the first convolution's input, or the source's) of
+    /// each convolution's styles (when modulated) and of the skip image (when added).
     let convStyles: Int?, rgbStyles: Int?, skip: Int?
+    let source: SourceConv?
+    /// The graph node of `conv` (for `Step.convForms`).
+    let convNode: String
+
+    /// An up-sampling convolution (transposed, FIR and epilogue fused, direct form) run by rows.
+    struct SourceConv {
+        let conv: ConvStep
+        let node: String
+        /// Its styles' position in the step's inputs (its input is input 0).
+        let styles: Int?
+        /// Its output: the first convolution's input.
+        let output: [Int]
+    }
 }
 
 struct NoiseStep {

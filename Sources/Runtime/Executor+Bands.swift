@@ -27,13 +27,22 @@ extension Executor {
     /// output is read only by noise + bias + activation (fused), whose output is read only by a
     /// 1×1 convolution (to-RGB), whose output is read only by bias + activation (+ the skip
     /// image, fused), replaced by one `BandedConvStep` where the last of them was. StyleGAN2
-    /// skip and orig generators end so. `output` is the plan's output value. No noise is drawn
-    /// between the chain's noise and its end, so random noise keeps its order.
+    /// skip and orig generators end so. When the convolution's input is the output of an
+    /// up-sampling convolution (FIR and epilogue fused, direct form) that nothing else reads, the
+    /// band takes that one in too. `output` is the plan's output value. No noise is drawn
+    /// between the chain's first noise and its end, so random noise keeps its order.
     func banded(_ steps: [Step], output: Int) -> [Step] {
         let policy = banding
         if policy == .off { return steps }
         let soleReader = Self.soleReaders(steps, output: output)
-        func drawsNoise(_ step: Step) -> Bool { if case .noise = step.kernel { true } else { false } }
+        let producer = Dictionary(steps.indices.map { (steps[$0].output, $0) }, uniquingKeysWith: { a, _ in a })
+        func drawsNoise(_ step: Step) -> Bool {
+            switch step.kernel {
+            case .noise: true
+            case .conv(let c): c.epilogue != nil
+            default: false
+            }
+        }
         var replaced: [Int: Step] = [:], absorbed = Set<Int>()
         for a in steps.indices {
             guard case .conv(let conv) = steps[a].kernel, !conv.transposed, conv.padding > 0, conv.weights.kernel == 2 * conv.padding + 1,
@@ -49,24 +58,47 @@ extension Executor {
                   !steps[(b + 1)..<d].contains(where: drawsNoise) else { continue }
             let first = steps[a], toRGB = steps[c], end = steps[d]
             let s = imageShape(first.inputDims[0]), p = conv.padding, o = conv.weights.outChannels
+            // The up-sampling convolution feeding this one, when it can run by rows.
+            let u = producer[first.inputs[0]].flatMap { u -> Int? in
+                guard case .conv(let up) = steps[u].kernel, up.transposed, up.fir != nil, up.weights.hasDirectForm,
+                      soleReader(steps[u].output) == a, !steps[(u + 1)..<a].contains(where: drawsNoise) else { return nil }
+                return u
+            }
             let rows = switch policy {
             case .rows(let r): min(r, s.h)
             default: Self.bandRows(channels: o, height: s.h, width: s.w)
             }
-            var inputs = first.inputs, inputDims = first.inputDims
+            var inputs: [Int] = [], inputDims: [[Int]] = [], scratch: [Int] = []
+            var source: BandedConvStep.SourceConv?
+            if let u {
+                guard case .conv(let up) = steps[u].kernel else { continue }
+                inputs = steps[u].inputs
+                inputDims = steps[u].inputDims
+                source = .init(conv: up, node: steps[u].nodes[0], styles: inputs.count > 1 ? 1 : nil, output: steps[u].dims)
+            } else {
+                inputs = [first.inputs[0]]
+                inputDims = [first.inputDims[0]]
+            }
+            let convStyles = first.inputs.count > 1 ? inputs.count : nil
+            inputs += first.inputs.dropFirst()
+            inputDims += first.inputDims.dropFirst()
             let rgbStyles = toRGB.inputs.count > 1 ? inputs.count : nil
             inputs += toRGB.inputs.dropFirst()
             inputDims += toRGB.inputDims.dropFirst()
             let skip = addend ? inputs.count : nil
             inputs += end.inputs.dropFirst()
             inputDims += end.inputDims.dropFirst()
-            let step = BandedConvStep(conv: conv, noise: noise, act: act, rgb: rgb, rgbAct: rgbAct, rows: rows,
-                                      convStyles: first.inputs.count > 1 ? 1 : nil, rgbStyles: rgbStyles, skip: skip)
-            let scratch = [first.scratch[0], toRGB.scratch[0], noise == nil ? 0 : steps[b].scratch[0],
-                           o * rows * s.w, rgb.weights.outChannels * rows * s.w]
+            // Source bands of several bands: fewer of the source's padding rows done twice.
+            let sourceRows = u == nil ? s.h : min(s.h, Self.sourceBands * rows)
+            let step = BandedConvStep(conv: conv, noise: noise, act: act, rgb: rgb, rgbAct: rgbAct, rows: rows, sourceRows: sourceRows,
+                                      convStyles: convStyles, rgbStyles: rgbStyles, skip: skip, source: source, convNode: first.nodes[0])
+            scratch = [first.scratch[0], toRGB.scratch[0], noise == nil ? 0 : steps[b].scratch[0],
+                       o * rows * s.w, rgb.weights.outChannels * rows * s.w]
+            if let u { scratch += steps[u].scratch + [s.c * (sourceRows + 2 * p) * s.w] }
+            let chain = (u.map { [$0] } ?? []) + [a, b, c, d]
             replaced[d] = Step(kernel: .banded(step), name: end.name, inputs: inputs, inputDims: inputDims, output: end.output,
-                               dims: end.dims, scratch: scratch, inPlace: false, nodes: [a, b, c, d].flatMap { steps[$0].nodes })
-            absorbed.formUnion([a, b, c])
+                               dims: end.dims, scratch: scratch, inPlace: false, nodes: chain.flatMap { steps[$0].nodes })
+            absorbed.formUnion(chain.dropLast())
         }
         return Self.merged(steps, replacing: replaced, absorbed: absorbed)
     }
@@ -79,35 +111,102 @@ extension Executor {
         min(height, max(16, (1 << 20) / max(channels * width, 1) / 4 * 4))
     }
 
-    /// Runs `b`: per sample and band of output rows, the first convolution's rows of the band
-    /// (read from the input in place, on the unbanded Winograd tile grid), its noise, bias +
-    /// activation, the to-RGB convolution, then per image channel its bias + activation (+ the
-    /// skip image's rows) into the band's rows of `out`.
+    /// Bands per band of a source's rows (see `BandedConvStep`): 256 rows at 1024², a 34 MB
+    /// buffer. Each source band computes its 2 padding rows again, and the transposed
+    /// convolution the ≈ 3 input rows its FIR and kernel reach across the band's edges (≈ 2 %
+    /// more of its work at 1024², measured +2 ms per image; 128-row bands cost twice that). The
+    /// chain after it keeps its 4 MB bands, whose data stays in cache from step to step.
+    static let sourceBands = 8
+
+    /// Runs `b`: per sample and band of output rows, the source's rows the band needs (when it
+    /// has one), the first convolution's rows of the band (read in place from its input or the
+    /// source's rows, on the unbanded Winograd tile grid), its noise, bias + activation, the
+    /// to-RGB convolution, then per image channel its bias + activation (+ the skip image's rows)
+    /// into the band's rows of `out`.
     func runBanded(_ b: BandedConvStep, _ step: Step, input: (Int) -> UnsafeBufferPointer<Float>, out: UnsafeMutableBufferPointer<Float>,
                    scratch: (Int) -> UnsafeMutableBufferPointer<Float>, noise mode: NoiseMode, rng: inout NumpyRandom?) {
-        let s = imageShape(step.inputDims[0])
+        let s = imageShape(b.source?.output ?? step.inputDims[0])
         let convStyles = b.convStyles.map(input), rgbStyles = b.rgbStyles.map(input)
         let convScale = demodulation(b.conv, styles: convStyles, batch: s.n, into: scratch(0))
         let rgbScale = demodulation(b.rgb, styles: rgbStyles, batch: s.n, into: scratch(1))
+        let source = b.source.map { u in
+            (step: u, input: imageShape(step.inputDims[0]), styles: u.styles.map(input),
+             scale: demodulation(u.conv, styles: u.styles.map(input), batch: s.n, into: scratch(5)), rows: scratch(7))
+        }
         let buffers = (conv: scratch(3), rgb: scratch(4))
-        func run(noise: UnsafeBufferPointer<Float>?, sampleStride: Int) {
-            for sample in 0..<s.n {
-                for band in 0..<((s.h + b.rows - 1) / b.rows) {
-                    runBand(b, x: input(0), shape: s, sample: sample, firstRow: band * b.rows, convStyles: convStyles, convScale: convScale,
-                            rgbStyles: rgbStyles, rgbScale: rgbScale, noise: noise.map { planeRows($0, sample * sampleStride, band * b.rows, s) },
-                            skip: b.skip.map(input), buffers: buffers, out: out)
+        // Random noise [N, H, W] drawn whole first, the source's before the chain's: the numbers
+        // and order of the unbanded steps.
+        let sourceZ = b.source?.conv.epilogue?.noise
+        var drawn: (source: UnsafeBufferPointer<Float>?, chain: UnsafeBufferPointer<Float>?) = (nil, nil)
+        if case .random = mode {
+            if sourceZ != nil { drawn.source = drawNoise(count: s.n * s.plane, into: scratch(6), rng: &rng) }
+            if b.noise != nil { drawn.chain = drawNoise(count: s.n * s.plane, into: scratch(2), rng: &rng) }
+        }
+        withNoise(sourceZ, mode: mode, drawn: drawn.source, plane: s.plane) { sourceNoise in
+            withNoise(b.noise, mode: mode, drawn: drawn.chain, plane: s.plane) { noise in
+                for sample in 0..<s.n {
+                    // Per source band (the whole map without a source), its rows, then its bands.
+                    for top in stride(from: 0, to: s.h, by: b.sourceRows) {
+                        let bottom = min(top + b.sourceRows, s.h)
+                        let x: UnsafeBufferPointer<Float>, shape: ImageShape, lo: Int
+                        if let source {
+                            // The source's rows [lo, hi): the source band's and the padding rows around it.
+                            let p = b.conv.padding, hi = min(bottom + p, s.h)
+                            lo = max(top - p, 0)
+                            let mid = UnsafeMutableBufferPointer(rebasing: source.rows[0..<(s.c * (hi - lo) * s.w)])
+                            runSourceRows(source.step, input: input(0), shape: source.input, sample: sample, styles: source.styles,
+                                          scale: source.scale, noise: sourceNoise.map { planeRows($0.planes, sample * $0.sampleStride, 0, s) },
+                                          rows: lo..<hi, into: mid)
+                            (x, shape) = (UnsafeBufferPointer(mid), ImageShape(n: 1, c: s.c, h: hi - lo, w: s.w))
+                        } else {
+                            x = UnsafeBufferPointer(rebasing: input(0)[(sample * s.c * s.plane)..<((sample + 1) * s.c * s.plane)])
+                            (shape, lo) = (ImageShape(n: 1, c: s.c, h: s.h, w: s.w), 0)
+                        }
+                        for r0 in stride(from: top, to: bottom, by: b.rows) {
+                            let rows = min(b.rows, bottom - r0)
+                            runBand(b, x: x, shape: shape, rows: (r0 - lo)..<(r0 - lo + rows), image: s, sample: sample, firstRow: r0,
+                                    convStyles: convStyles, convScale: convScale, rgbStyles: rgbStyles, rgbScale: rgbScale,
+                                    noise: noise.map { planeRows($0.planes, sample * $0.sampleStride, r0, s) }, skip: b.skip.map(input),
+                                    buffers: buffers, out: out)
+                        }
+                    }
                 }
             }
         }
-        switch (b.noise, mode) {
-        case (let z?, .const):
-            z.constNoise.withUnsafeBufferPointer { run(noise: $0, sampleStride: 0) }
-        case (.some, .random):
-            // [N, H, W] drawn whole first: the numbers and order of the unbanded noise step.
-            let planes = drawNoise(count: s.n * s.plane, into: scratch(2), rng: &rng)
-            run(noise: planes, sampleStride: s.plane)
-        default:
-            run(noise: nil, sampleStride: 0)
+    }
+
+    /// `body` with the noise `z` adds over a batch of maps of `plane` pixels: the stored [H, W]
+    /// plane for every sample (const), the [N, H, W] `drawn` for it (random), or nil (no `z`, or
+    /// none).
+    private func withNoise(_ z: NoiseStep?, mode: NoiseMode, drawn: UnsafeBufferPointer<Float>?, plane: Int,
+                           _ body: ((planes: UnsafeBufferPointer<Float>, sampleStride: Int)?) -> Void) {
+        switch (z, mode) {
+        case (let z?, .const): z.constNoise.withUnsafeBufferPointer { body(($0, 0)) }
+        case (.some, .random): body((drawn!, plane))
+        default: body(nil)
+        }
+    }
+
+    /// Rows `rows` of sample `sample` of the source convolution `u` (of an input of shape
+    /// `shape`), with its fused FIR, noise (this sample's [H, W] plane), bias + activation, into
+    /// `y` [1, O, rows.count, W]: the bits of those rows of its unbanded output.
+    private func runSourceRows(_ u: BandedConvStep.SourceConv, input x: UnsafeBufferPointer<Float>, shape: ImageShape, sample: Int,
+                               styles: UnsafeBufferPointer<Float>?, scale: UnsafeBufferPointer<Float>?, noise: UnsafeBufferPointer<Float>?,
+                               rows: Range<Int>, into y: UnsafeMutableBufferPointer<Float>) {
+        let c = u.conv, f = c.fir!, o = c.weights.outChannels, e = c.epilogue
+        func slice(_ buffer: UnsafeBufferPointer<Float>?, _ start: Int, _ count: Int) -> UnsafeBufferPointer<Float>? {
+            buffer.map { UnsafeBufferPointer(rebasing: $0[start..<(start + count)]) }
+        }
+        withOptionalBuffer(noise == nil ? nil : e?.noise.strength) { strength in
+            withOptionalBuffer(e?.act?.bias) { bias in
+                kernels.convTranspose2dStride2(slice(x, sample * shape.c * shape.plane, shape.c * shape.plane)!,
+                                               shape: ImageShape(n: 1, c: shape.c, h: shape.h, w: shape.w), weights: c.weights,
+                                               inputScale: slice(styles, sample * shape.c, shape.c), inputScaleGain: c.styleGain ?? 1,
+                                               outputScale: slice(scale, sample * o, o), filter: f.filter, padding: f.padding, noise: noise,
+                                               noiseStrength: strength, bias: bias,
+                                               epilogue: e == nil || (noise == nil && e?.act == nil) ? nil : e?.act?.epilogue ?? Epilogue(),
+                                               rows: rows, into: y)
+            }
         }
     }
 
@@ -117,21 +216,22 @@ extension Executor {
         UnsafeBufferPointer(rebasing: planes[(offset + firstRow * s.w)..<(offset + s.plane)])
     }
 
-    private func runBand(_ b: BandedConvStep, x: UnsafeBufferPointer<Float>, shape s: ImageShape, sample: Int, firstRow r0: Int,
-                         convStyles: UnsafeBufferPointer<Float>?, convScale: UnsafeBufferPointer<Float>?,
+    /// One band: the first convolution's output rows `rows` of its input `x` (one sample, of
+    /// shape `shape`): rows `firstRow …` of the map of shape `image`; then the rest of the chain.
+    private func runBand(_ b: BandedConvStep, x: UnsafeBufferPointer<Float>, shape: ImageShape, rows convRows: Range<Int>, image s: ImageShape,
+                         sample: Int, firstRow r0: Int, convStyles: UnsafeBufferPointer<Float>?, convScale: UnsafeBufferPointer<Float>?,
                          rgbStyles: UnsafeBufferPointer<Float>?, rgbScale: UnsafeBufferPointer<Float>?, noise: UnsafeBufferPointer<Float>?,
                          skip: UnsafeBufferPointer<Float>?,
                          buffers: (conv: UnsafeMutableBufferPointer<Float>, rgb: UnsafeMutableBufferPointer<Float>),
                          out: UnsafeMutableBufferPointer<Float>) {
-        let rows = min(b.rows, s.h - r0), w = s.w
+        let rows = convRows.count, w = s.w
         let (o, r) = (b.conv.weights.outChannels, b.rgb.weights.outChannels)
         func slice(_ buffer: UnsafeBufferPointer<Float>?, _ start: Int, _ count: Int) -> UnsafeBufferPointer<Float>? {
             buffer.map { UnsafeBufferPointer(rebasing: $0[start..<(start + count)]) }
         }
         let convShape = ImageShape(n: 1, c: o, h: rows, w: w)
-        kernels.conv2d(slice(x, sample * s.c * s.plane, s.c * s.plane)!, shape: ImageShape(n: 1, c: s.c, h: s.h, w: w), weights: b.conv.weights,
-                       padding: b.conv.padding, inputScale: slice(convStyles, sample * s.c, s.c), inputScaleGain: b.conv.styleGain ?? 1,
-                       outputScale: slice(convScale, sample * o, o), rows: r0..<(r0 + rows), into: buffers.conv)
+        kernels.conv2d(x, shape: shape, weights: b.conv.weights, padding: b.conv.padding, inputScale: slice(convStyles, sample * s.c, s.c),
+                       inputScaleGain: b.conv.styleGain ?? 1, outputScale: slice(convScale, sample * o, o), rows: convRows, into: buffers.conv)
         withOptionalBuffer(b.act.bias) { bias in
             withOptionalBuffer(noise == nil ? nil : b.noise?.strength) { strength in
                 kernels.biasNoiseAct(buffers.conv, shape: convShape, noise: noise, noiseStrength: strength, bias: bias, epilogue: b.act.epilogue)

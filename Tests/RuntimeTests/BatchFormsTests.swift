@@ -16,7 +16,7 @@ import TestSupport
 
     static func forms(_ g: Generator, batch: Int) throws -> [String: String] {
         var forms: [String: String] = [:]
-        for step in try g.synthesisPlan(batch: batch).steps { if let f = step.convForm, let node = step.nodes.first { forms[node] = f } }
+        for step in try g.synthesisPlan(batch: batch).steps { forms.merge(step.convForms) { a, _ in a } }
         return forms
     }
 
