@@ -20,7 +20,8 @@ import TestSupport
         ConvCase(shape: ImageShape(n: 1, c: 19, h: 7, w: 13), outChannels: 11, kernel: 3, padding: 0),
         ConvCase(shape: ImageShape(n: 1, c: 300, h: 3, w: 8), outChannels: 8, kernel: 3, padding: 0),
         // Several chunks of tile rows (the FIR bands carried from one to the next), each split
-        // over 2 and 3 threads; a batch of 3.
+        // over 2 and 3 threads; a batch of 3 (and the batch of 2 above), one sample per thread
+        // where the thread count divides the batch: the same bits either way.
         ConvCase(shape: ImageShape(n: 1, c: 64, h: 47, w: 40), outChannels: 5, kernel: 3, padding: 0),
         ConvCase(shape: ImageShape(n: 3, c: 8, h: 26, w: 17), outChannels: 13, kernel: 3, padding: 0),
     ]
