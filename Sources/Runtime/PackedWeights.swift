@@ -106,8 +106,7 @@ struct PackedWeights: @unchecked Sendable {
                              _ policy: WinogradPolicy) -> WinogradTile? {
         let dims = graph.tensors[weight]!.shape.dims
         guard dims.count == 4, dims[2] == 3, dims[3] == 3 else { return nil }
-        // F(3,2) saves the transposed convolutions only 0–10 % of their time (Kernels.md), too
-        // little for 25/9 of their weights' bytes by default.
+        // F(3,2) only for batches (see `batchTile`).
         if up == 2 { return policy == .all ? .f3x2 : nil }
         guard up == 1 else { return nil }
         switch policy {
@@ -125,13 +124,15 @@ struct PackedWeights: @unchecked Sendable {
 
     /// The form a 3×3 convolution takes in batches of 2 or more (automatic policy), where it is
     /// faster than the load-time form and earns a second copy of its weights by the same rule:
-    /// F(3,2) on the transposed ones from 32² inputs (25 floats per channel pair, 10–15 % faster
-    /// per layer), F(4,3) on the stride-1 ones from 16² outputs. Batch 1 goes without them
-    /// because their bytes count against the peak memory goal of model bytes + 2.5 × the
-    /// largest activation, which config-f 1024² meets by only a few MB (F(3,2) on its 128²–1024²
-    /// layers measured 10 MB over); a batch of n holds n activations, so its goal grows by 2.5 of
-    /// them per image while the forms cost the same once. So a batch's images differ from batch
-    /// 1's by Winograd's rounding (WinogradTests bounds it).
+    /// F(3,2) on the transposed ones from 32² inputs (25 floats per channel pair, 5–15 % faster
+    /// per layer), F(4,3) on the stride-1 ones from 16² outputs. Batch 1 stays lean: one image
+    /// runs in the least memory (the goal is model bytes + 2.5 × the largest activation; F(3,2)
+    /// on config-f's 128²–512² layers would add ≈ 26 MB of weights and scratch for ≈ 2 %), and
+    /// the last block's up-sampling convolution keeps the direct form it needs to run by rows in
+    /// the banded step (F(3,2) there would store its 134 MB output again). A batch of n holds n
+    /// activations, so its goal grows by 2.5 of them per image while the forms cost the same
+    /// once: batches are where memory buys speed. So a batch's images differ from batch 1's by
+    /// Winograd's rounding (WinogradTests bounds it).
     static func batchTile(_ graph: LayerGraph, _ weight: String, up: Int, output: [Int]?, _ costs: ModelCosts) -> WinogradTile? {
         let dims = graph.tensors[weight]!.shape.dims
         guard dims.count == 4, dims[2] == 3, dims[3] == 3, let output, output.count == 3 else { return nil }
