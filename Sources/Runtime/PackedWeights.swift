@@ -122,24 +122,23 @@ struct PackedWeights: @unchecked Sendable {
         }
     }
 
-    /// The form a 3×3 convolution takes in batches of 2 or more (automatic policy), where it is
-    /// faster than the load-time form and earns a second copy of its weights by the same rule:
-    /// F(3,2) on the transposed ones from 32² inputs (25 floats per channel pair, 5–15 % faster
-    /// per layer), F(4,3) on the stride-1 ones from 16² outputs. Batch 1 stays lean: one image
-    /// runs in the least memory (the goal is model bytes + 2.5 × the largest activation; F(3,2)
-    /// on config-f's 128²–512² layers would add ≈ 26 MB of weights and scratch for ≈ 2 %), and
-    /// the last block's up-sampling convolution keeps the direct form it needs to run by rows in
-    /// the banded step (F(3,2) there would store its 134 MB output again). A batch of n holds n
-    /// activations, so its goal grows by 2.5 of them per image while the forms cost the same
-    /// once: batches are where memory buys speed. So a batch's images differ from batch 1's by
-    /// Winograd's rounding (WinogradTests bounds it).
+    /// The form a 3×3 transposed convolution takes in batches of 2 or more (automatic policy):
+    /// F(3,2) from 32² inputs (25 floats per channel pair, 5–15 % faster per layer) where it
+    /// earns a second copy of its weights by the load-time rule. (No stride-1 layer gains: a
+    /// second copy of F(4,3) never earns what its extra floats at load did not.) Batch 1 stays
+    /// lean: one image runs in the least memory (the goal is model bytes + 2.5 × the largest
+    /// activation; F(3,2) on config-f's 128²–512² layers would add ≈ 26 MB of weights and
+    /// scratch for ≈ 2 %, and on paper256's measured no faster), and the last block's up-sampling
+    /// convolution keeps the direct form it needs to run by rows in the banded step (F(3,2) there
+    /// would store its 134 MB output again). A batch of n holds n activations, so its goal grows
+    /// by 2.5 of them per image while the forms cost the same once: batches are where memory
+    /// buys speed. So a batch's images differ from batch 1's by Winograd's rounding
+    /// (WinogradTests bounds it).
     static func batchTile(_ graph: LayerGraph, _ weight: String, up: Int, output: [Int]?, _ costs: ModelCosts) -> WinogradTile? {
         let dims = graph.tensors[weight]!.shape.dims
-        guard dims.count == 4, dims[2] == 3, dims[3] == 3, let output, output.count == 3 else { return nil }
-        let pairs = Double(dims[0] * dims[1]), inputArea = output[1] * output[2] / (up * up)
-        func earns(_ floats: Double) -> Bool { costs.earns(floats * pairs, multiplyAdds: pairs * 9 * Double(inputArea)) }
-        if up == 2 { return inputArea >= 32 * 32 && earns(25) ? .f3x2 : nil }
-        return up == 1 && inputArea >= 16 * 16 && earns(36) ? .f4x3 : nil
+        guard up == 2, dims.count == 4, dims[2] == 3, dims[3] == 3, let output, output.count == 3 else { return nil }
+        let pairs = Double(dims[0] * dims[1]), inputArea = output[1] * output[2] / 4
+        return inputArea >= 32 * 32 && costs.earns(25 * pairs, multiplyAdds: pairs * 9 * Double(inputArea)) ? .f3x2 : nil
     }
 
     /// `batchUpgrades` packed (the tensors' pages read again, then released).

@@ -6,9 +6,9 @@ import Runtime
 import Testing
 import TestSupport
 
-/// Batches of 2 or more run the faster Winograd forms that batch 1 leaves out to stay within its
-/// memory goal (`PackedWeights.batchTile`), on the trained 64² demo model, whose 32² → 64²
-/// up-sampling convolution earns F(3,2) (the 32² fixtures have no such layer).
+/// Batches of 2 or more run the faster Winograd forms that batch 1 leaves out to stay lean
+/// (`PackedWeights.batchTile`), on the trained 64² demo model, whose 32² → 64² up-sampling
+/// convolution earns F(3,2) (the 32² fixtures have no such layer).
 @Suite struct BatchFormsTests {
     static let graph = Result {
         try NVlabsPickle.importModel(Pickle.load(path: TestPaths.shared.appendingPathComponent("models/demo-faces-64.pkl").path)).graph
