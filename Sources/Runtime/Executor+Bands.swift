@@ -68,16 +68,12 @@ extension Executor {
             case .rows(let r): min(r, s.h)
             default: Self.bandRows(channels: o, height: s.h, width: s.w)
             }
-            var inputs: [Int] = [], inputDims: [[Int]] = [], scratch: [Int] = []
-            var source: BandedConvStep.SourceConv?
-            if let u {
-                guard case .conv(let up) = steps[u].kernel else { continue }
-                inputs = steps[u].inputs
-                inputDims = steps[u].inputDims
-                source = .init(conv: up, node: steps[u].nodes[0], styles: inputs.count > 1 ? 1 : nil, output: steps[u].dims)
-            } else {
-                inputs = [first.inputs[0]]
-                inputDims = [first.inputDims[0]]
+            // Inputs: the source's (input, styles) or the convolution's input, then the styles of
+            // the convolution and of to-RGB, then the skip image.
+            var inputs = u.map { steps[$0].inputs } ?? [first.inputs[0]], inputDims = u.map { steps[$0].inputDims } ?? [first.inputDims[0]]
+            let source = u.flatMap { u -> BandedConvStep.SourceConv? in
+                guard case .conv(let up) = steps[u].kernel else { return nil }
+                return .init(conv: up, node: steps[u].nodes[0], styles: inputs.count > 1 ? 1 : nil, output: steps[u].dims)
             }
             let convStyles = first.inputs.count > 1 ? inputs.count : nil
             inputs += first.inputs.dropFirst()
@@ -92,8 +88,8 @@ extension Executor {
             let sourceRows = u == nil ? s.h : min(s.h, Self.sourceBands * rows)
             let step = BandedConvStep(conv: conv, noise: noise, act: act, rgb: rgb, rgbAct: rgbAct, rows: rows, sourceRows: sourceRows,
                                       convStyles: convStyles, rgbStyles: rgbStyles, skip: skip, source: source, convNode: first.nodes[0])
-            scratch = [first.scratch[0], toRGB.scratch[0], noise == nil ? 0 : steps[b].scratch[0],
-                       o * rows * s.w, rgb.weights.outChannels * rows * s.w]
+            var scratch = [first.scratch[0], toRGB.scratch[0], noise == nil ? 0 : steps[b].scratch[0],
+                           o * rows * s.w, rgb.weights.outChannels * rows * s.w]
             if let u { scratch += steps[u].scratch + [s.c * (sourceRows + 2 * p) * s.w] }
             let chain = (u.map { [$0] } ?? []) + [a, b, c, d]
             replaced[d] = Step(kernel: .banded(step), name: end.name, inputs: inputs, inputDims: inputDims, output: end.output,
