@@ -59,11 +59,12 @@ extension Executor {
             let first = steps[a], toRGB = steps[c], end = steps[d]
             let s = imageShape(first.inputDims[0]), p = conv.padding, o = conv.weights.outChannels
             // The up-sampling convolution feeding this one, when it can run by rows.
-            let u = producer[first.inputs[0]].flatMap { u -> Int? in
+            let upstream = producer[first.inputs[0]].flatMap { u -> (index: Int, conv: ConvStep)? in
                 guard case .conv(let up) = steps[u].kernel, up.transposed, up.fir != nil, up.weights.hasDirectForm,
                       soleReader(steps[u].output) == a, !steps[(u + 1)..<a].contains(where: drawsNoise) else { return nil }
-                return u
+                return (u, up)
             }
+            let u = upstream?.index
             let rows = switch policy {
             case .rows(let r): min(r, s.h)
             default: Self.bandRows(channels: o, height: s.h, width: s.w)
@@ -71,9 +72,9 @@ extension Executor {
             // Inputs: the source's (input, styles) or the convolution's input, then the styles of
             // the convolution and of to-RGB, then the skip image.
             var inputs = u.map { steps[$0].inputs } ?? [first.inputs[0]], inputDims = u.map { steps[$0].inputDims } ?? [first.inputDims[0]]
-            let source = u.flatMap { u -> BandedConvStep.SourceConv? in
-                guard case .conv(let up) = steps[u].kernel else { return nil }
-                return .init(conv: up, node: steps[u].nodes[0], styles: inputs.count > 1 ? 1 : nil, output: steps[u].dims)
+            let source = upstream.map {
+                BandedConvStep.SourceConv(conv: $0.conv, node: steps[$0.index].nodes[0], styles: inputs.count > 1 ? 1 : nil,
+                                          output: steps[$0.index].dims)
             }
             let convStyles = first.inputs.count > 1 ? inputs.count : nil
             inputs += first.inputs.dropFirst()
@@ -126,8 +127,9 @@ extension Executor {
         let convScale = demodulation(b.conv, styles: convStyles, batch: s.n, into: scratch(0))
         let rgbScale = demodulation(b.rgb, styles: rgbStyles, batch: s.n, into: scratch(1))
         let source = b.source.map { u in
-            (step: u, input: imageShape(step.inputDims[0]), styles: u.styles.map(input),
-             scale: demodulation(u.conv, styles: u.styles.map(input), batch: s.n, into: scratch(5)), rows: scratch(7))
+            let styles = u.styles.map(input)
+            return (step: u, input: imageShape(step.inputDims[0]), styles: styles,
+                    scale: demodulation(u.conv, styles: styles, batch: s.n, into: scratch(5)), rows: scratch(7))
         }
         let buffers = (conv: scratch(3), rgb: scratch(4))
         // Random noise [N, H, W] drawn whole first, the source's before the chain's: the numbers
@@ -150,9 +152,11 @@ extension Executor {
                             let p = b.conv.padding, hi = min(bottom + p, s.h)
                             lo = max(top - p, 0)
                             let mid = UnsafeMutableBufferPointer(rebasing: source.rows[0..<(s.c * (hi - lo) * s.w)])
-                            runSourceRows(source.step, input: input(0), shape: source.input, sample: sample, styles: source.styles,
-                                          scale: source.scale, noise: sourceNoise.map { planeRows($0.planes, sample * $0.sampleStride, 0, s) },
-                                          rows: lo..<hi, into: mid)
+                            let si = source.input, o = s.c
+                            upsample(source.step.conv, slice(input(0), sample * si.c * si.plane, si.c * si.plane)!,
+                                     shape: ImageShape(n: 1, c: si.c, h: si.h, w: si.w), styles: slice(source.styles, sample * si.c, si.c),
+                                     scale: slice(source.scale, sample * o, o),
+                                     noise: sourceNoise.map { planeRows($0.planes, sample * $0.sampleStride, 0, s) }, rows: lo..<hi, into: mid)
                             (x, shape) = (UnsafeBufferPointer(mid), ImageShape(n: 1, c: s.c, h: hi - lo, w: s.w))
                         } else {
                             x = UnsafeBufferPointer(rebasing: input(0)[(sample * s.c * s.plane)..<((sample + 1) * s.c * s.plane)])
@@ -167,41 +171,6 @@ extension Executor {
                         }
                     }
                 }
-            }
-        }
-    }
-
-    /// `body` with the noise `z` adds over a batch of maps of `plane` pixels: the stored [H, W]
-    /// plane for every sample (const), the [N, H, W] `drawn` for it (random), or nil (no `z`, or
-    /// none).
-    private func withNoise(_ z: NoiseStep?, mode: NoiseMode, drawn: UnsafeBufferPointer<Float>?, plane: Int,
-                           _ body: ((planes: UnsafeBufferPointer<Float>, sampleStride: Int)?) -> Void) {
-        switch (z, mode) {
-        case (let z?, .const): z.constNoise.withUnsafeBufferPointer { body(($0, 0)) }
-        case (.some, .random): body((drawn!, plane))
-        default: body(nil)
-        }
-    }
-
-    /// Rows `rows` of sample `sample` of the source convolution `u` (of an input of shape
-    /// `shape`), with its fused FIR, noise (this sample's [H, W] plane), bias + activation, into
-    /// `y` [1, O, rows.count, W]: the bits of those rows of its unbanded output.
-    private func runSourceRows(_ u: BandedConvStep.SourceConv, input x: UnsafeBufferPointer<Float>, shape: ImageShape, sample: Int,
-                               styles: UnsafeBufferPointer<Float>?, scale: UnsafeBufferPointer<Float>?, noise: UnsafeBufferPointer<Float>?,
-                               rows: Range<Int>, into y: UnsafeMutableBufferPointer<Float>) {
-        let c = u.conv, f = c.fir!, o = c.weights.outChannels, e = c.epilogue
-        func slice(_ buffer: UnsafeBufferPointer<Float>?, _ start: Int, _ count: Int) -> UnsafeBufferPointer<Float>? {
-            buffer.map { UnsafeBufferPointer(rebasing: $0[start..<(start + count)]) }
-        }
-        withOptionalBuffer(noise == nil ? nil : e?.noise.strength) { strength in
-            withOptionalBuffer(e?.act?.bias) { bias in
-                kernels.convTranspose2dStride2(slice(x, sample * shape.c * shape.plane, shape.c * shape.plane)!,
-                                               shape: ImageShape(n: 1, c: shape.c, h: shape.h, w: shape.w), weights: c.weights,
-                                               inputScale: slice(styles, sample * shape.c, shape.c), inputScaleGain: c.styleGain ?? 1,
-                                               outputScale: slice(scale, sample * o, o), filter: f.filter, padding: f.padding, noise: noise,
-                                               noiseStrength: strength, bias: bias,
-                                               epilogue: e == nil || (noise == nil && e?.act == nil) ? nil : e?.act?.epilogue ?? Epilogue(),
-                                               rows: rows, into: y)
             }
         }
     }
@@ -222,9 +191,6 @@ extension Executor {
                          out: UnsafeMutableBufferPointer<Float>) {
         let rows = convRows.count, w = s.w
         let (o, r) = (b.conv.weights.outChannels, b.rgb.weights.outChannels)
-        func slice(_ buffer: UnsafeBufferPointer<Float>?, _ start: Int, _ count: Int) -> UnsafeBufferPointer<Float>? {
-            buffer.map { UnsafeBufferPointer(rebasing: $0[start..<(start + count)]) }
-        }
         let convShape = ImageShape(n: 1, c: o, h: rows, w: w)
         kernels.conv2d(x, shape: shape, weights: b.conv.weights, padding: b.conv.padding, inputScale: slice(convStyles, sample * s.c, s.c),
                        inputScaleGain: b.conv.styleGain ?? 1, outputScale: slice(convScale, sample * o, o), rows: convRows, into: buffers.conv)
@@ -247,4 +213,9 @@ extension Executor {
             copy(UnsafeBufferPointer(y), to: UnsafeMutableBufferPointer(rebasing: out[at..<(at + count)]))
         }
     }
+}
+
+/// `count` floats of `buffer` from `start` (nil without a buffer).
+private func slice(_ buffer: UnsafeBufferPointer<Float>?, _ start: Int, _ count: Int) -> UnsafeBufferPointer<Float>? {
+    buffer.map { UnsafeBufferPointer(rebasing: $0[start..<(start + count)]) }
 }

@@ -107,32 +107,48 @@ extension Executor {
         let styles = c.styleGain == nil ? nil : input(1)
         let demodulation = demodulation(c, styles: styles, batch: s.n, into: scratch(0))
         let gain = c.styleGain ?? 1
-        if c.transposed, let f = c.fir, let (z, act) = c.epilogue {
+        if c.transposed, c.fir != nil {
             let o = imageShape(step.dims)
-            func run(_ noise: UnsafeBufferPointer<Float>?) {
-                withOptionalBuffer(noise == nil ? nil : z.strength) { strength in
-                    withOptionalBuffer(act?.bias) { bias in
-                        kernels.convTranspose2dStride2(x, shape: s, weights: c.weights, inputScale: styles, inputScaleGain: gain,
-                                                       outputScale: demodulation, filter: f.filter, padding: f.padding, noise: noise,
-                                                       noiseStrength: strength, bias: bias,
-                                                       epilogue: noise == nil && act == nil ? nil : act?.epilogue ?? Epilogue(), into: out)
-                    }
-                }
+            var drawn: UnsafeBufferPointer<Float>?
+            if case .random = mode, c.epilogue != nil { drawn = drawNoise(count: o.n * o.plane, into: scratch(1), rng: &rng) }
+            withNoise(c.epilogue?.noise, mode: mode, drawn: drawn, plane: o.plane) { noise in
+                upsample(c, x, shape: s, styles: styles, scale: demodulation, noise: noise?.planes, into: out)
             }
-            switch mode {
-            case .none: run(nil)
-            case .const: z.constNoise.withUnsafeBufferPointer { run($0) }
-            case .random: run(drawNoise(count: o.n * o.plane, into: scratch(1), rng: &rng))
-            }
-        } else if c.transposed, let f = c.fir {
-            kernels.convTranspose2dStride2(x, shape: s, weights: c.weights, inputScale: styles, inputScaleGain: gain,
-                                           outputScale: demodulation, filter: f.filter, padding: f.padding, into: out)
         } else if c.transposed {
             kernels.convTranspose2dStride2(x, shape: s, weights: c.weights, inputScale: styles, inputScaleGain: gain,
                                            outputScale: demodulation, into: out)
         } else {
             kernels.conv2d(x, shape: s, weights: c.weights, padding: c.padding, inputScale: styles, inputScaleGain: gain,
                            outputScale: demodulation, into: out)
+        }
+    }
+
+    /// The up-sampling convolution `c` (transposed, FIR fused) of `x`, with the epilogue fused
+    /// into it, if any (`noise`: the stored [H, W] plane or [N, H, W] drawn, nil for none):
+    /// `scale` the demodulation coefficients, `rows` as in `convTranspose2dStride2`.
+    func upsample(_ c: ConvStep, _ x: UnsafeBufferPointer<Float>, shape s: ImageShape, styles: UnsafeBufferPointer<Float>?,
+                  scale: UnsafeBufferPointer<Float>?, noise: UnsafeBufferPointer<Float>?, rows: Range<Int>? = nil,
+                  into out: UnsafeMutableBufferPointer<Float>) {
+        let f = c.fir!, e = c.epilogue
+        withOptionalBuffer(noise == nil ? nil : e?.noise.strength) { strength in
+            withOptionalBuffer(e?.act?.bias) { bias in
+                kernels.convTranspose2dStride2(x, shape: s, weights: c.weights, inputScale: styles, inputScaleGain: c.styleGain ?? 1,
+                                               outputScale: scale, filter: f.filter, padding: f.padding, noise: noise, noiseStrength: strength,
+                                               bias: bias, epilogue: noise == nil && e?.act == nil ? nil : e?.act?.epilogue ?? Epilogue(),
+                                               rows: rows, into: out)
+            }
+        }
+    }
+
+    /// `body` with the noise `z` adds over a batch of maps of `plane` pixels: the stored [H, W]
+    /// plane for every sample (const), the [N, H, W] `drawn` for it (random), or nil (no `z`, or
+    /// none).
+    func withNoise(_ z: NoiseStep?, mode: NoiseMode, drawn: UnsafeBufferPointer<Float>?, plane: Int,
+                   _ body: ((planes: UnsafeBufferPointer<Float>, sampleStride: Int)?) -> Void) {
+        switch (z, mode) {
+        case (let z?, .const): z.constNoise.withUnsafeBufferPointer { body(($0, 0)) }
+        case (.some, .random): body((drawn!, plane))
+        default: body(nil)
         }
     }
 
