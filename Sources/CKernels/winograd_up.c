@@ -217,9 +217,10 @@ void ck_conv_transpose2d_winograd(ck_context *ctx, const ck_conv_args *a) {
     j.chunk_rows = best;
     const ptrdiff_t npad = ck_round_up(j.chunk_rows * j.tiles_x, CK_NR);
     j.ob = ck_max(CK_MR, WUP_M_FLOATS / (49 * npad) / CK_MR * CK_MR);
-    // Threads split each chunk twice: its input channels for the input transform, then its output
-    // channels (one piece per thread: each piece's GEMMs read all of V). Nothing is computed twice,
-    // and every tile row keeps its arithmetic.
+    // Unless each thread runs whole samples (wup_sample_task), threads split each chunk twice: its
+    // input channels for the input transform, then its output channels (one piece per thread: each
+    // piece's GEMMs read all of V). Nothing is computed twice, and every tile row keeps its
+    // arithmetic.
     const int threads = ck_context_threads(ctx);
     j.in_pieces = (int)ck_min(threads, C);
     j.out_pieces = (int)ck_min(threads, (O + CK_MR - 1) / CK_MR);
